@@ -1,0 +1,175 @@
+import type { KalturaClient } from '../kaltura/client.js';
+import { ConnectorError } from '../kaltura/errors.js';
+import type { KalturaObject } from './records.js';
+import type { StreamDefinition } from '../streams/definition.js';
+import type { SourceSelector } from './source.js';
+
+/** Kaltura reads any time whose absolute value is at most ten years as relative to now. */
+export const relativeTimeLimit = 315_360_000;
+/** The search engine refuses to list past this many rows of one query. */
+export const listingCap = 10_000;
+/** Kaltura cuts IN lists to this many values. */
+export const inListLimit = 500;
+
+export interface Page {
+  rows: KalturaObject[];
+  /** Every row whose cursor is below this value has now been yielded. */
+  checkpoint: number;
+  /** Rows the query matched when it was first asked, for progress reporting. */
+  totalCount?: number;
+}
+
+export interface KeysetWindow {
+  /** Inclusive lower bound of the cursor (unix seconds); undefined reads from the beginning. */
+  from?: number;
+  /** Inclusive upper bound: the moment the read started, so that the read ends. */
+  to: number;
+}
+
+export interface KeysetOptions {
+  client: KalturaClient;
+  def: StreamDefinition;
+  source: SourceSelector;
+  pageSize: number;
+  log: (message: string) => void;
+}
+
+/**
+ * Reads every row whose cursor lies in the window, in ascending cursor order, without offsets:
+ * each request asks for rows at or after the last second seen, excluding the ids already read at
+ * that second. So rows that change during the read never shift a page, and the 10,000-row cap
+ * never applies. A second with more rows than an `idNotIn` list can hold is read on its own
+ * (see `readCrowdedSecond`).
+ */
+export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): AsyncGenerator<Page> {
+  const { def, pageSize } = opts;
+  const cursor = def.cursorField;
+  let lower = window.from;
+  let seenAtLower = new Set<string | number>();
+  let first = true;
+  while (lower === undefined || lower <= window.to) {
+    const filter: Record<string, string | number> = { orderBy: `+${cursor}` };
+    setLowerBound(filter, `${cursor}GreaterThanOrEqual`, lower);
+    setUpperBound(filter, `${cursor}LessThanOrEqual`, window.to);
+    if (seenAtLower.size > 0) filter.idNotIn = [...seenAtLower].join(',');
+    const answer = await opts.source.list(filter, { pageSize, pageIndex: 1 });
+    const rows = answer.objects;
+    const page: Page = { rows, checkpoint: lower ?? 0 };
+    if (first) page.totalCount = answer.totalCount;
+    first = false;
+    if (rows.length === 0) {
+      yield page;
+      return;
+    }
+    const last = cursorOf(rows[rows.length - 1]!, cursor);
+    if (lower !== undefined && last < lower) {
+      throw new ConnectorError('system_error', `${def.name}: Kaltura returned rows out of ${cursor} order (${last} after ${lower}); the read stopped rather than risk missing rows.`);
+    }
+    if (last !== lower) seenAtLower = new Set();
+    for (let i = rows.length - 1; i >= 0 && cursorOf(rows[i]!, cursor) === last; i--) seenAtLower.add(rows[i]!.id as string | number);
+    lower = last;
+    page.checkpoint = last;
+    yield page;
+    if (rows.length < pageSize) return;
+    if (seenAtLower.size > inListLimit) {
+      yield* readCrowdedSecond(opts, last, seenAtLower);
+      lower = last + 1;
+      seenAtLower = new Set();
+    }
+  }
+}
+
+/**
+ * A second shared by more rows than `idNotIn` can exclude (bulk updates give thousands of rows
+ * one `updatedAt`). That second is read by itself, cut by the tie-breaker field into windows of
+ * fewer than 10,000 rows (counted first), each paged by offset. Offsets are safe here only if no
+ * row leaves the window during the pass, so the window is counted again after it and re-read if
+ * it shrank. Rows already yielded are skipped by id; the set is bounded by the rows of one second.
+ */
+async function* readCrowdedSecond(opts: KeysetOptions, second: number, seen: Set<string | number>): AsyncGenerator<Page> {
+  const { def, pageSize } = opts;
+  const base: Record<string, string | number> = {};
+  setLowerBound(base, `${def.cursorField}GreaterThanOrEqual`, second);
+  setUpperBound(base, `${def.cursorField}LessThanOrEqual`, second);
+  const windows = await splitUnderCap(opts, base, def.tieBreakerField);
+  opts.log(`${def.name}: ${windows.reduce((n, w) => n + w.count, 0)} rows share ${def.cursorField} ${second}; reading that second in ${windows.length} window(s) by ${def.tieBreakerField}`);
+  for (const w of windows) {
+    for (let pass = 1; ; pass++) {
+      const filter = { ...w.filter, orderBy: `+${def.tieBreakerField}` };
+      for (let pageIndex = 1; (pageIndex - 1) * pageSize < listingCap; pageIndex++) {
+        const answer = await opts.source.list(filter, { pageSize, pageIndex });
+        const fresh = answer.objects.filter((row) => !seen.has(row.id as string | number));
+        for (const row of fresh) seen.add(row.id as string | number);
+        if (fresh.length > 0) yield { rows: fresh, checkpoint: second };
+        if (answer.objects.length < pageSize) break;
+      }
+      const after = await countRows(opts, w.filter);
+      if (after >= w.count) break;
+      if (pass >= 5) throw new ConnectorError('transient_error', `${def.name}: the rows at ${def.cursorField} ${second} kept changing while they were read; run the sync again.`);
+      opts.log(`${def.name}: ${w.count - after} rows left the window while it was read; reading it again`);
+      w.count = after;
+    }
+  }
+  yield { rows: [], checkpoint: second + 1 };
+}
+
+interface CountedWindow {
+  filter: Record<string, string | number>;
+  count: number;
+}
+
+/** Splits `base` along `field` (unix seconds) into windows that each hold fewer rows than the cap. */
+async function splitUnderCap(opts: KeysetOptions, base: Record<string, string | number>, field: string): Promise<CountedWindow[]> {
+  const total = await countRows(opts, base);
+  if (total < listingCap) return [{ filter: base, count: total }];
+  const lowest = await edgeValue(opts, base, field, '+');
+  const highest = await edgeValue(opts, base, field, '-');
+  const out: CountedWindow[] = [];
+  const split = async (lo: number, hi: number): Promise<void> => {
+    const filter = { ...base };
+    setLowerBound(filter, `${field}GreaterThanOrEqual`, lo);
+    setUpperBound(filter, `${field}LessThanOrEqual`, hi);
+    const count = await countRows(opts, filter);
+    if (count === 0) return;
+    if (count < listingCap) {
+      out.push({ filter, count });
+      return;
+    }
+    if (lo === hi) {
+      throw new ConnectorError('system_error', `${opts.def.name}: ${count} rows share both ${opts.def.cursorField} and ${field} ${lo}; Kaltura cannot list more than ${listingCap} such rows, so the read stopped rather than return an incomplete result.`);
+    }
+    const mid = Math.floor((lo + hi) / 2);
+    await split(lo, mid);
+    await split(mid + 1, hi);
+  };
+  await split(lowest, highest);
+  return out;
+}
+
+async function countRows(opts: KeysetOptions, filter: Record<string, string | number>): Promise<number> {
+  return (await opts.source.list(filter, { pageSize: 1, pageIndex: 1 })).totalCount;
+}
+
+async function edgeValue(opts: KeysetOptions, filter: Record<string, string | number>, field: string, direction: '+' | '-'): Promise<number> {
+  const answer = await opts.source.list({ ...filter, orderBy: `${direction}${field}` }, { pageSize: 1, pageIndex: 1 });
+  const row = answer.objects[0];
+  if (!row) throw new ConnectorError('transient_error', `${opts.def.name}: rows disappeared while they were counted; run the sync again.`);
+  return cursorOf(row, field);
+}
+
+function cursorOf(row: KalturaObject, field: string): number {
+  const value = row[field];
+  if (typeof value !== 'number') throw new ConnectorError('system_error', `A Kaltura object (id ${String(row.id)}) has no numeric ${field}; the answer is not what the API contract describes.`);
+  return value;
+}
+
+/** A lower bound that Kaltura would read as relative is left out: everything after it is wanted anyway. */
+export function setLowerBound(filter: Record<string, string | number>, name: string, value: number | undefined): void {
+  if (value !== undefined && value > relativeTimeLimit) filter[name] = value;
+}
+
+/** An upper bound cannot be left out; one that Kaltura would read as relative is a defect. */
+export function setUpperBound(filter: Record<string, string | number>, name: string, value: number): void {
+  if (value <= relativeTimeLimit) throw new ConnectorError('system_error', `Refusing to send ${name}=${value}: Kaltura would read it as relative to now.`);
+  filter[name] = value;
+}

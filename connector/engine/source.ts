@@ -1,0 +1,59 @@
+import type { KalturaClient, ListResponse } from '../kaltura/client.js';
+import { KalturaApiError } from '../kaltura/errors.js';
+import type { ListSource, StreamDefinition } from '../streams/definition.js';
+import type { KalturaObject } from './records.js';
+
+export interface Pager {
+  pageSize: number;
+  pageIndex: number;
+}
+
+/**
+ * Sends a stream's list requests to its source, and switches once, for the rest of the run, to
+ * the stream's fallback source when Kaltura refuses the main one with SERVICE_FORBIDDEN.
+ */
+export class SourceSelector {
+  private current: ListSource;
+  private usingFallback = false;
+
+  constructor(
+    private readonly client: KalturaClient,
+    private readonly def: StreamDefinition,
+    private readonly log: (message: string) => void,
+  ) {
+    this.current = def.source;
+  }
+
+  get service(): string {
+    return this.current.service;
+  }
+
+  async list(filter: Record<string, string | number>, pager: Pager): Promise<ListResponse<KalturaObject>> {
+    const source = this.current;
+    try {
+      return await this.client.list<KalturaObject>(source.service, {
+        filter: { objectType: source.filterObjectType, ...source.filter, ...filter },
+        pager: { objectType: 'KalturaFilterPager', ...pager },
+      });
+    } catch (err) {
+      if (!this.canFallBack(err, source)) throw err;
+      if (!this.usingFallback) {
+        this.usingFallback = true;
+        this.current = this.def.fallbackSource!;
+        this.log(`${this.def.name}: ${this.def.fallbackSource!.reason}`);
+      }
+      return this.list(filter, pager);
+    }
+  }
+
+  private canFallBack(err: unknown, failed: ListSource): boolean {
+    const fallback = this.def.fallbackSource;
+    return (
+      fallback !== undefined &&
+      failed !== fallback &&
+      err instanceof KalturaApiError &&
+      err.code === 'SERVICE_FORBIDDEN' &&
+      (err.args.SERVICE ?? '').toLowerCase() === `${failed.service}->list`
+    );
+  }
+}

@@ -1,0 +1,188 @@
+import type { KalturaClient } from '../kaltura/client.js';
+import { ConnectorError } from '../kaltura/errors.js';
+import { describeFailure } from '../kaltura/errorTable.js';
+import type { StreamDefinition } from '../streams/definition.js';
+import type { Logger } from '../util/logger.js';
+import { readKeyset } from './keyset.js';
+import { RecordShaper, type OutputRecord } from './records.js';
+import { SourceSelector } from './source.js';
+import { makeState, readState, type StreamState } from './state.js';
+
+export type SyncMode = 'full_refresh' | 'incremental';
+
+export interface StreamSelection {
+  def: StreamDefinition;
+  mode: SyncMode;
+  /** The stream's saved state as the protocol handed it over (incremental only). */
+  state?: unknown;
+}
+
+/**
+ * What a sync produces, in order. Protocol adapters and file sinks implement it; the engine knows
+ * nothing of how records are written, and they know nothing of Kaltura. A returned promise
+ * resolves once the data is handed to the output, which is what makes a following checkpoint safe.
+ */
+export interface SyncListener {
+  started(stream: string): Promise<void>;
+  estimate(stream: string, rows: number): Promise<void>;
+  records(stream: string, records: OutputRecord[]): Promise<void>;
+  checkpoint(stream: string, state: StreamState, recordsSinceLast: number): Promise<void>;
+  completed(stream: string, recordCount: number): Promise<void>;
+  failed(stream: string, error: ConnectorError, recordCount: number): Promise<void>;
+}
+
+export interface SyncSettings {
+  pageSize: number;
+  lookbackSeconds: number;
+  /** Unix seconds: nothing updated before it is read (config start_date). */
+  startTime?: number;
+  /** How often progress is logged. */
+  progressIntervalMs?: number;
+}
+
+export interface SyncResult {
+  failed: string[];
+  counts: Record<string, number>;
+}
+
+interface PlannedStream extends StreamSelection {
+  cursor?: number;
+}
+
+/** Checks every saved state before a single request is sent: bad input fails early, nothing half done. */
+export function planSync(selections: StreamSelection[]): PlannedStream[] {
+  return selections.map((s) => ({ ...s, cursor: s.mode === 'incremental' ? readState(s.def, s.state) : undefined }));
+}
+
+export async function runSync(client: KalturaClient, listener: SyncListener, log: Logger, settings: SyncSettings, plan: PlannedStream[]): Promise<SyncResult> {
+  const readStartedAt = await serverNow(client, log);
+  const result: SyncResult = { failed: [], counts: {} };
+  // Streams run side by side; the client's limiter bounds the requests in flight across all of them.
+  await Promise.all(
+    plan.map(async (stream) => {
+      const count = await syncStream(client, listener, log, settings, stream, readStartedAt);
+      result.counts[stream.def.name] = count.records;
+      if (!count.ok) result.failed.push(stream.def.name);
+    }),
+  );
+  return result;
+}
+
+async function syncStream(client: KalturaClient, listener: SyncListener, log: Logger, settings: SyncSettings, stream: PlannedStream, to: number): Promise<{ records: number; ok: boolean }> {
+  const { def, mode, cursor } = stream;
+  const incremental = mode === 'incremental';
+  const shaper = new RecordShaper(def);
+  const progress = new Progress(def.name, log, settings.progressIntervalMs ?? 5000);
+  let recordCount = 0;
+  let sinceCheckpoint = 0;
+  let invalid = 0;
+  let lastCheckpoint = cursor;
+  await listener.started(def.name);
+  const checkpoint = async (at: number) => {
+    // A state never moves backwards (the lookback re-reads rows below it) nor past invalid rows.
+    if (!incremental || invalid > 0) return;
+    const value = Math.max(at, lastCheckpoint ?? at);
+    await listener.checkpoint(def.name, makeState(def, value), sinceCheckpoint);
+    lastCheckpoint = value;
+    sinceCheckpoint = 0;
+  };
+  try {
+    const from = startOf(incremental ? cursor : undefined, settings);
+    if (from === undefined || from <= to) {
+      const source = new SourceSelector(client, def, (m) => log.info(m));
+      for await (const page of readKeyset({ client, def, source, pageSize: settings.pageSize, log: (m) => log.info(m) }, { from, to })) {
+        if (page.totalCount !== undefined) {
+          await listener.estimate(def.name, page.totalCount);
+          progress.expect(page.totalCount);
+        }
+        const out: OutputRecord[] = [];
+        for (const row of page.rows) {
+          const record = shaper.shape(row);
+          const problems = shaper.problems(record);
+          if (problems === undefined) {
+            out.push(record);
+            continue;
+          }
+          invalid += 1;
+          log.warn(`${def.name}: record ${String(row.id)} does not match schemas/${def.schemaFile} and was not written: ${problems}`);
+        }
+        if (out.length > 0) await listener.records(def.name, out);
+        recordCount += out.length;
+        sinceCheckpoint += out.length;
+        progress.page(out.length);
+        await checkpoint(page.checkpoint);
+      }
+    } else {
+      log.info(`${def.name}: the saved state (${new Date((cursor ?? 0) * 1000).toISOString()}) is after the read's start; nothing to read`);
+    }
+    // Everything up to the moment the read started is now delivered.
+    await checkpoint(to);
+    if (invalid > 0) {
+      throw new ConnectorError('system_error', `${def.name}: ${invalid} record(s) did not match the stream's schema and were not written (see the warnings for their ids). The saved state stopped before the first of them, so the next sync reads them again.`);
+    }
+    progress.done();
+    await listener.completed(def.name, recordCount);
+    return { records: recordCount, ok: true };
+  } catch (err) {
+    const error = describeFailure(err, { ...client.session.failureContext });
+    log.error(`${def.name}: ${error.message}`);
+    await listener.failed(def.name, error, recordCount);
+    return { records: recordCount, ok: false };
+  }
+}
+
+/** Where a read starts: the saved cursor less the lookback, never before start_date. */
+function startOf(cursor: number | undefined, settings: SyncSettings): number | undefined {
+  if (cursor === undefined) return settings.startTime;
+  const from = cursor - settings.lookbackSeconds;
+  return settings.startTime !== undefined ? Math.max(from, settings.startTime) : from;
+}
+
+async function serverNow(client: KalturaClient, log: Logger): Promise<number> {
+  try {
+    return await client.serverTime();
+  } catch (err) {
+    log.warn(`Could not read Kaltura's clock (${(err as Error).message}); using this machine's clock as the read's end`);
+    return Math.floor(Date.now() / 1000);
+  }
+}
+
+class Progress {
+  private records = 0;
+  private pages = 0;
+  private total: number | undefined;
+  private readonly startedAt = Date.now();
+  private lastLogAt = 0;
+
+  constructor(
+    private readonly stream: string,
+    private readonly log: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  expect(total: number): void {
+    this.total = total;
+    this.log.info(`${this.stream}: reading about ${total.toLocaleString('en-US')} rows`);
+  }
+
+  page(records: number): void {
+    this.records += records;
+    this.pages += 1;
+    const now = Date.now();
+    if (now - this.lastLogAt >= this.intervalMs) {
+      this.lastLogAt = now;
+      this.log.info(this.line());
+    }
+  }
+
+  done(): void {
+    this.log.info(`${this.line()}; done`);
+  }
+
+  private line(): string {
+    const seconds = (Date.now() - this.startedAt) / 1000;
+    const rate = seconds > 0 ? Math.round(this.records / seconds) : 0;
+    const of = this.total ? ` of about ${this.total.toLocaleString('en-US')}` : '';
+    return `${this.stream}: ${this.records.toLocaleString('en-US')} records${of} in ${this.pages} pages, ${rate.toLocaleString('en-US')} records/s`;
+  }
+}

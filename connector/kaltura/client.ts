@@ -1,0 +1,50 @@
+import type { KalturaTransport, Params } from './transport.js';
+import type { AppTokenSession } from './session.js';
+import { KalturaApiError } from './errors.js';
+import type { Logger } from '../util/logger.js';
+
+/** How many times one call may log in again after INVALID_KS before the failure is reported. */
+const maxRelogins = 3;
+
+export interface ListResponse<T = Record<string, unknown>> {
+  objects: T[];
+  totalCount: number;
+  objectType: string;
+}
+
+/**
+ * Calls Kaltura with the current session. A call refused with INVALID_KS (an expired or revoked
+ * KS) logs in again and is sent again unchanged: Kaltura keeps no server-side cursor, so the
+ * same filter and pager give the same page, and nothing is lost or read twice.
+ */
+export class KalturaClient {
+  constructor(
+    private readonly transport: KalturaTransport,
+    readonly session: AppTokenSession,
+    private readonly log: Logger,
+  ) {}
+
+  async call<T>(service: string, action: string, params: Params): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const ks = await this.session.ks();
+      try {
+        return await this.transport.call<T>(service, action, { ...params, ks });
+      } catch (err) {
+        if (!(err instanceof KalturaApiError && err.code === 'INVALID_KS') || attempt >= maxRelogins) throw err;
+        this.log.info(`${service}.${action}: the session was refused (${err.args.KSID ?? 'INVALID_KS'}); logging in again and resending the same request`);
+        this.session.invalidate(ks);
+      }
+    }
+  }
+
+  list<T = Record<string, unknown>>(service: string, params: Params): Promise<ListResponse<T>> {
+    return this.call<ListResponse<T>>(service, 'list', params);
+  }
+
+  /** Kaltura's clock, for upper bounds that must not run ahead of the server. */
+  async serverTime(): Promise<number> {
+    const answer = await this.transport.call<unknown>('system', 'getTime', {});
+    if (typeof answer === 'number') return answer;
+    throw new Error('system.getTime did not answer a number');
+  }
+}

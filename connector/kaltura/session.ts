@@ -1,0 +1,157 @@
+import type { KalturaTransport } from './transport.js';
+import { ConnectorError, KalturaApiError } from './errors.js';
+import { describeFailure, type FailureContext } from './errorTable.js';
+import { appTokenHash, hashTypes, type HashType } from './hash.js';
+import { secrets } from '../util/redact.js';
+import type { Logger } from '../util/logger.js';
+
+export interface AppTokenCredentials {
+  partnerId: number;
+  appTokenId: string;
+  appToken: string;
+  hashType?: HashType;
+  sessionUserId?: string;
+  serviceUrl: string;
+}
+
+/** KalturaSessionInfo as apptoken.startSession answers it. */
+export interface SessionInfo {
+  ks: string;
+  sessionType: number;
+  partnerId: number;
+  userId: string;
+  expiry: number;
+  privileges: string;
+}
+
+interface ActiveSession {
+  info: SessionInfo;
+  /** Local unix seconds after which we log in again before using the KS. */
+  refreshAt: number;
+}
+
+/**
+ * The AppToken login of the API contract (widget session, token hash, apptoken.startSession) and
+ * the session it yields. Concurrent callers share one login; the KS is replaced shortly before
+ * its expiry and whenever a call reports it invalid.
+ */
+export class AppTokenSession {
+  private active: ActiveSession | undefined;
+  private pending: Promise<ActiveSession> | undefined;
+  private detectedHashType: HashType | undefined;
+  private logins = 0;
+
+  constructor(
+    private readonly transport: KalturaTransport,
+    private readonly credentials: AppTokenCredentials,
+    private readonly log: Logger,
+    private readonly clock: () => number = () => Date.now() / 1000,
+  ) {
+    secrets.add(credentials.appToken);
+  }
+
+  get info(): SessionInfo | undefined {
+    return this.active?.info;
+  }
+
+  get loginCount(): number {
+    return this.logins;
+  }
+
+  get failureContext(): FailureContext {
+    const { partnerId, appTokenId, serviceUrl } = this.credentials;
+    return { partnerId, appTokenId, serviceUrl };
+  }
+
+  async ks(): Promise<string> {
+    if (this.active && this.clock() < this.active.refreshAt) return this.active.info.ks;
+    this.pending ??= this.login().finally(() => {
+      this.pending = undefined;
+    });
+    this.active = await this.pending;
+    return this.active.info.ks;
+  }
+
+  /** Called when Kaltura refused `ks`: the next caller logs in again (once, however many noticed). */
+  invalidate(ks: string): void {
+    if (this.active?.info.ks === ks) this.active = undefined;
+  }
+
+  private async login(): Promise<ActiveSession> {
+    const startedAt = this.clock();
+    const widgetKs = await this.widgetSession();
+    const info = await this.startSession(widgetKs);
+    secrets.add(info.ks);
+    this.logins += 1;
+    // Refresh with a margin of a fifth of the lifetime (at most a minute), so that a 5-second
+    // session is renewed a second early and a day-long one a minute early.
+    const lifetime = Math.max(0, info.expiry - startedAt);
+    const refreshAt = startedAt + lifetime - Math.min(60, lifetime / 5);
+    this.log.info(`Logged in to Kaltura partner ${info.partnerId} with app token ${this.credentials.appTokenId} (session type ${info.sessionType === 2 ? 'ADMIN' : 'USER'}, valid ${Math.round(lifetime)} s)`);
+    return { info, refreshAt };
+  }
+
+  private async widgetSession(): Promise<string> {
+    try {
+      const answer = await this.transport.call<{ ks: string }>('session', 'startWidgetSession', { widgetId: `_${this.credentials.partnerId}` });
+      secrets.add(answer.ks);
+      return answer.ks;
+    } catch (err) {
+      throw describeFailure(err, { ...this.failureContext, service: 'session', action: 'startWidgetSession' });
+    }
+  }
+
+  private async startSession(widgetKs: string): Promise<SessionInfo> {
+    const configured = this.detectedHashType ?? this.credentials.hashType ?? 'SHA1';
+    try {
+      return await this.tryHash(widgetKs, configured);
+    } catch (err) {
+      if (!(err instanceof KalturaApiError && err.code === 'INVALID_APP_TOKEN_HASH')) {
+        throw describeFailure(err, { ...this.failureContext, service: 'apptoken', action: 'startSession' });
+      }
+    }
+    return this.detectHashType(widgetKs, configured);
+  }
+
+  /** The token hash did not match: find out whether another hash type does, so the message can say which. */
+  private async detectHashType(widgetKs: string, tried: HashType): Promise<SessionInfo> {
+    for (const candidate of hashTypes.filter((h) => h !== tried)) {
+      let info: SessionInfo;
+      try {
+        info = await this.tryHash(widgetKs, candidate);
+      } catch (err) {
+        if (err instanceof KalturaApiError && err.code === 'INVALID_APP_TOKEN_HASH') continue;
+        throw describeFailure(err, { ...this.failureContext, service: 'apptoken', action: 'startSession' });
+      }
+      if (this.credentials.hashType) {
+        throw new ConnectorError(
+          'config_error',
+          `App token "${this.credentials.appTokenId}" uses ${candidate}, but hash_type is set to ${this.credentials.hashType} (INVALID_APP_TOKEN_HASH). Set hash_type to ${candidate}.`,
+          'apptoken.startSession answered INVALID_APP_TOKEN_HASH for the configured hash type',
+        );
+      }
+      secrets.add(info.ks);
+      this.detectedHashType = candidate;
+      this.log.warn(`App token "${this.credentials.appTokenId}" uses ${candidate}, not Kaltura's default SHA1. Set hash_type to ${candidate} in the config to skip this detection.`);
+      return info;
+    }
+    throw new ConnectorError('config_error', this.wrongTokenMessage(), 'apptoken.startSession answered INVALID_APP_TOKEN_HASH for every hash type');
+  }
+
+  private wrongTokenMessage(): string {
+    const { appToken, appTokenId } = this.credentials;
+    const looksLikeId = appToken === appTokenId || /^\d+_[a-z0-9]{8}$/i.test(appToken);
+    if (looksLikeId) {
+      return `app_token holds a token id, not the token's value (INVALID_APP_TOKEN_HASH). Put the token id in app_token_id and the 32-character token value (the "token" field returned when the token was created) in app_token.`;
+    }
+    return `app_token is not the value of app token "${appTokenId}" (INVALID_APP_TOKEN_HASH with every hash type). Copy the token value (the "token" field returned by appToken.add, 32 hexadecimal characters) into app_token; the token id must not be used in its place.`;
+  }
+
+  private async tryHash(widgetKs: string, hashType: HashType): Promise<SessionInfo> {
+    const tokenHash = appTokenHash(hashType, widgetKs, this.credentials.appToken);
+    secrets.add(tokenHash);
+    const params: Record<string, unknown> = { id: this.credentials.appTokenId, tokenHash, ks: widgetKs };
+    if (this.credentials.sessionUserId) params.userId = this.credentials.sessionUserId;
+    return this.transport.call<SessionInfo>('apptoken', 'startSession', params);
+  }
+}

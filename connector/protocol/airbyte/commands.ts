@@ -1,0 +1,114 @@
+import { connectorSpec, loadConfig, type Config } from '../../config/config.js';
+import { planSync, runSync, type SyncListener } from '../../engine/sync.js';
+import { SourceSelector } from '../../engine/source.js';
+import { createKalturaClient } from '../../kaltura/index.js';
+import { toConnectorError } from '../../kaltura/errors.js';
+import { describeFailure } from '../../kaltura/errorTable.js';
+import { streams } from '../../streams/index.js';
+import { LineWriter } from '../../sinks/lineWriter.js';
+import { Logger } from '../../util/logger.js';
+import { readJsonFile } from '../../util/files.js';
+import { airbyteCatalog, selectionsFromCatalog, statesFromAirbyte } from './catalog.js';
+import * as msg from './messages.js';
+
+/** Everything Airbyte reads comes on stdout, logs included (as LOG messages). */
+export class AirbyteOutput implements SyncListener {
+  readonly log: Logger;
+  constructor(private readonly out = new LineWriter(process.stdout)) {
+    this.log = new Logger((level, message) => void this.out.write(msg.logMessage(level, message)));
+  }
+  write(text: string): Promise<void> {
+    return this.out.write(text);
+  }
+  flush(): Promise<void> {
+    return this.out.flush();
+  }
+  started(stream: string): Promise<void> {
+    return this.out.write(msg.streamStatus(stream, 'STARTED'));
+  }
+  estimate(stream: string, rows: number): Promise<void> {
+    return this.out.write(msg.estimateMessage(stream, rows));
+  }
+  records(stream: string, records: object[]): Promise<void> {
+    return this.out.write(msg.recordLines(stream, records, Date.now()));
+  }
+  checkpoint(stream: string, state: object, recordsSinceLast: number): Promise<void> {
+    return this.out.write(msg.stateMessage(stream, state, recordsSinceLast));
+  }
+  completed(stream: string): Promise<void> {
+    return this.out.write(msg.streamStatus(stream, 'COMPLETE'));
+  }
+  async failed(stream: string, error: { message: string; failureType: 'config_error' | 'system_error' | 'transient_error'; internalMessage?: string }): Promise<void> {
+    await this.out.write(msg.errorTrace(error.message, error.failureType, error.internalMessage, stream));
+    await this.out.write(msg.streamStatus(stream, 'INCOMPLETE'));
+  }
+}
+
+export async function spec(out: AirbyteOutput): Promise<number> {
+  await out.write(msg.line({ type: 'SPEC', spec: connectorSpec }));
+  return 0;
+}
+
+export async function discover(out: AirbyteOutput, configPath: string): Promise<number> {
+  return failOnError(out, async () => {
+    await loadConfig(configPath);
+    await out.write(msg.line({ type: 'CATALOG', catalog: airbyteCatalog() }));
+    return 0;
+  });
+}
+
+/** `check` always exits 0: a wrong credential is a FAILED status that says what to fix, not a crash. */
+export async function check(out: AirbyteOutput, configPath: string): Promise<number> {
+  let config: Config;
+  try {
+    config = await loadConfig(configPath);
+  } catch (err) {
+    await out.write(msg.connectionStatus('FAILED', toConnectorError(err).message));
+    return 0;
+  }
+  const client = createKalturaClient(config, out.log, { retries: 2 });
+  try {
+    await client.session.ks();
+    const info = client.session.info!;
+    const lines = [`Logged in to partner ${info.partnerId} as a ${info.sessionType === 2 ? 'ADMIN' : 'USER'} session${info.userId ? ` for user ${info.userId}` : ''}.`];
+    for (const def of streams) {
+      const source = new SourceSelector(client, def, (m) => out.log.warn(m));
+      const page = await source.list({}, { pageSize: 1, pageIndex: 1 });
+      lines.push(`${def.name}: readable through ${source.service}.list (${page.totalCount} rows visible by default filter)`);
+    }
+    await out.write(msg.connectionStatus('SUCCEEDED', lines.join(' ')));
+  } catch (err) {
+    await out.write(msg.connectionStatus('FAILED', describeFailure(err, client.session.failureContext).message));
+  }
+  return 0;
+}
+
+export async function read(out: AirbyteOutput, paths: { config: string; catalog: string; state?: string }): Promise<number> {
+  return failOnError(out, async () => {
+    const config = await loadConfig(paths.config);
+    const catalog = await readJsonFile(paths.catalog, 'catalog');
+    const states = statesFromAirbyte(paths.state ? await readJsonFile(paths.state, 'state') : undefined);
+    const plan = planSync(selectionsFromCatalog(catalog, states));
+    const client = createKalturaClient(config, out.log);
+    const result = await runSync(client, out, out.log, settingsOf(config), plan);
+    const summary = Object.entries(result.counts).map(([s, n]) => `${s}: ${n}`).join(', ');
+    out.log.info(`Sync finished: ${summary}${result.failed.length ? `; failed streams: ${result.failed.join(', ')}` : ''}`);
+    return result.failed.length > 0 ? 1 : 0;
+  });
+}
+
+export function settingsOf(config: Config) {
+  return { pageSize: config.page_size, lookbackSeconds: config.lookback_window_seconds, startTime: config.startTime };
+}
+
+/** Input errors (config, catalog, state) end the run with a TRACE error before any request is sent. */
+async function failOnError(out: AirbyteOutput, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (err) {
+    const error = toConnectorError(err);
+    out.log.error(error.message);
+    await out.write(msg.errorTrace(error.message, error.failureType, error.internalMessage));
+    return 1;
+  }
+}

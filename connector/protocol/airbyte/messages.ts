@@ -1,0 +1,45 @@
+import type { FailureType } from '../../kaltura/errors.js';
+import { secrets } from '../../util/redact.js';
+import type { LogLevel } from '../../util/logger.js';
+
+// Airbyte protocol messages, one JSON object per line. Text that may quote Kaltura passes
+// through the secret registry: an API error can echo a KS.
+
+export function logMessage(level: LogLevel, message: string): string {
+  return line({ type: 'LOG', log: { level, message: secrets.redact(message) } });
+}
+
+export function recordLines(stream: string, records: object[], emittedAt: number): string {
+  // Built by hand around JSON.stringify of the data: this is the hot path, one line per record.
+  const head = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":${emittedAt},"data":`;
+  let out = '';
+  for (const data of records) out += `${head}${JSON.stringify(data)}}}\n`;
+  return out;
+}
+
+export function stateMessage(stream: string, state: object, recordCount: number): string {
+  return line({ type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: stream }, stream_state: state }, sourceStats: { recordCount } } });
+}
+
+export function streamStatus(stream: string, status: 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE'): string {
+  return line({ type: 'TRACE', trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: { name: stream }, status } } });
+}
+
+export function estimateMessage(stream: string, rows: number): string {
+  return line({ type: 'TRACE', trace: { type: 'ESTIMATE', emitted_at: Date.now(), estimate: { name: stream, type: 'STREAM', row_estimate: rows } } });
+}
+
+export function errorTrace(message: string, failureType: FailureType, internalMessage?: string, stream?: string): string {
+  const error: Record<string, unknown> = { message: secrets.redact(message), failure_type: failureType };
+  if (internalMessage) error.internal_message = secrets.redact(internalMessage);
+  if (stream) error.stream_descriptor = { name: stream };
+  return line({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: Date.now(), error } });
+}
+
+export function connectionStatus(status: 'SUCCEEDED' | 'FAILED', message: string): string {
+  return line({ type: 'CONNECTION_STATUS', connectionStatus: { status, message: secrets.redact(message) } });
+}
+
+export function line(message: object): string {
+  return `${JSON.stringify(message)}\n`;
+}

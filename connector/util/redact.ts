@@ -1,0 +1,29 @@
+/**
+ * Every secret the process learns (the token, each token hash, each KS) is registered here,
+ * and every line that leaves the process passes through `redact`, so that a secret quoted back
+ * by the API (INVALID_KS echoes the KS it could not parse) never reaches a log or a file.
+ */
+export class SecretRegistry {
+  private readonly secrets = new Set<string>();
+  private pattern: RegExp | undefined;
+
+  add(secret: string | undefined): void {
+    // Very short values would redact ordinary words; real secrets are long.
+    if (!secret || secret.length < 8 || this.secrets.has(secret)) return;
+    this.secrets.add(secret);
+    this.pattern = undefined;
+  }
+
+  redact(text: string): string {
+    if (this.secrets.size === 0) return text;
+    this.pattern ??= new RegExp([...this.secrets].sort((a, b) => b.length - a.length).map(escape).join('|'), 'g');
+    return text.replace(this.pattern, '***');
+  }
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The process-wide registry: secrets must be hidden from every output, whoever prints it. */
+export const secrets = new SecretRegistry();
