@@ -19,11 +19,21 @@ export interface Page {
   totalCount?: number;
 }
 
+/**
+ * A range of the cursor that one reader walks. It is shared with the scheduler that may split it
+ * while it is read: `to` can shrink (the rest goes to another reader), and `position` tells how
+ * far the reader has come.
+ */
 export interface KeysetWindow {
-  /** Inclusive lower bound of the cursor (unix seconds); undefined reads from the beginning. */
+  /** Inclusive lower bound (unix seconds); undefined reads from the beginning. */
   from?: number;
-  /** Inclusive upper bound: the moment the read started, so that the read ends. */
+  /** Inclusive upper bound; never past the moment the read started, so the read ends. */
   to: number;
+  /** The cursor second the reader has reached: rows below it are read. */
+  position?: number;
+  /** Rows the window held when its first page was asked for. */
+  totalCount?: number;
+  rowsRead: number;
 }
 
 export interface KeysetOptions {
@@ -44,19 +54,24 @@ export interface KeysetOptions {
 export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): AsyncGenerator<Page> {
   const { def, pageSize } = opts;
   const cursor = def.cursorField;
-  let lower = window.from;
   let seenAtLower = new Set<string | number>();
-  let first = true;
-  while (lower === undefined || lower <= window.to) {
+  window.position = window.from;
+  while (window.position === undefined || window.position <= window.to) {
+    const lower = window.position;
+    const upper = window.to;
     const filter: Record<string, string | number> = { orderBy: `+${cursor}` };
     setLowerBound(filter, `${cursor}GreaterThanOrEqual`, lower);
-    setUpperBound(filter, `${cursor}LessThanOrEqual`, window.to);
+    setUpperBound(filter, `${cursor}LessThanOrEqual`, upper);
     if (seenAtLower.size > 0) filter.idNotIn = [...seenAtLower].join(',');
     const answer = await opts.source.list(filter, { pageSize, pageIndex: 1 });
-    const rows = answer.objects;
+    const first = window.totalCount === undefined;
+    if (first) window.totalCount = answer.totalCount;
+    // The window may have been cut while the request was out: rows past the new end belong to
+    // another reader now. A page that held any of them also held every row left in this window.
+    const rows = window.to < upper ? answer.objects.filter((row) => cursorOf(row, cursor) <= window.to) : answer.objects;
+    const ended = rows.length < answer.objects.length || answer.objects.length < pageSize;
     const page: Page = { rows, checkpoint: lower ?? 0 };
     if (first) page.totalCount = answer.totalCount;
-    first = false;
     if (rows.length === 0) {
       yield page;
       return;
@@ -67,13 +82,14 @@ export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): As
     }
     if (last !== lower) seenAtLower = new Set();
     for (let i = rows.length - 1; i >= 0 && cursorOf(rows[i]!, cursor) === last; i--) seenAtLower.add(rows[i]!.id as string | number);
-    lower = last;
+    window.position = last;
+    window.rowsRead += rows.length;
     page.checkpoint = last;
     yield page;
-    if (rows.length < pageSize) return;
+    if (ended) return;
     if (seenAtLower.size > inListLimit) {
       yield* readCrowdedSecond(opts, last, seenAtLower);
-      lower = last + 1;
+      window.position = last + 1;
       seenAtLower = new Set();
     }
   }

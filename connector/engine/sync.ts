@@ -3,7 +3,7 @@ import { ConnectorError } from '../kaltura/errors.js';
 import { describeFailure } from '../kaltura/errorTable.js';
 import type { StreamDefinition } from '../streams/definition.js';
 import type { Logger } from '../util/logger.js';
-import { readKeyset } from './keyset.js';
+import { readWindows } from './windows.js';
 import { RecordShaper, type OutputRecord } from './records.js';
 import { SourceSelector } from './source.js';
 import { makeState, readState, type StreamState } from './state.js';
@@ -36,6 +36,8 @@ export interface SyncSettings {
   lookbackSeconds: number;
   /** Unix seconds: nothing updated before it is read (config start_date). */
   startTime?: number;
+  /** Keyset readers per stream, walking windows of the cursor range side by side. */
+  readers: number;
   /** How often progress is logged. */
   progressIntervalMs?: number;
 }
@@ -90,7 +92,8 @@ async function syncStream(client: KalturaClient, listener: SyncListener, log: Lo
     const from = startOf(incremental ? cursor : undefined, settings);
     if (from === undefined || from <= to) {
       const source = new SourceSelector(client, def, (m) => log.info(m));
-      for await (const page of readKeyset({ client, def, source, pageSize: settings.pageSize, log: (m) => log.info(m) }, { from, to })) {
+      const options = { client, def, source, pageSize: settings.pageSize, readers: settings.readers, log: (m: string) => log.info(m) };
+      for await (const page of readWindows(options, { from, to })) {
         if (page.totalCount !== undefined) {
           await listener.estimate(def.name, page.totalCount);
           progress.expect(page.totalCount);

@@ -12,8 +12,16 @@ export interface ClientTuning {
   maxRetryTimeMs?: number;
 }
 
+/** `SOURCE_KALTURA_MAX_RETRY_SECONDS` bounds how long one request keeps retrying (default 10 minutes). */
+function retryTimeFromEnvironment(): number | undefined {
+  const seconds = Number(process.env.SOURCE_KALTURA_MAX_RETRY_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
+
 export function createKalturaClient(config: Config, log: Logger, tuning: ClientTuning = {}): KalturaClient {
+  const maxRetryTimeMs = retryTimeFromEnvironment();
   const transport = new KalturaTransport({
+    ...(maxRetryTimeMs ? { maxRetryTimeMs } : {}),
     serviceUrl: config.service_url,
     timeoutMs: config.request_timeout_seconds * 1000,
     limiter: new AdaptiveLimiter(config.max_concurrency),

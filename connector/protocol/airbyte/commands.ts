@@ -4,6 +4,7 @@ import { SourceSelector } from '../../engine/source.js';
 import { createKalturaClient } from '../../kaltura/index.js';
 import { toConnectorError } from '../../kaltura/errors.js';
 import { describeFailure } from '../../kaltura/errorTable.js';
+import { diagnoseSession } from '../../kaltura/diagnosis.js';
 import { streams } from '../../streams/index.js';
 import { LineWriter } from '../../sinks/lineWriter.js';
 import { Logger } from '../../util/logger.js';
@@ -57,7 +58,10 @@ export async function discover(out: AirbyteOutput, configPath: string): Promise<
   });
 }
 
-/** `check` always exits 0: a wrong credential is a FAILED status that says what to fix, not a crash. */
+/**
+ * `check` always exits 0: a wrong credential is a FAILED status that says what to fix, not a
+ * crash. It logs in, reads one row of every stream, and reports what the session can see.
+ */
 export async function check(out: AirbyteOutput, configPath: string): Promise<number> {
   let config: Config;
   try {
@@ -67,19 +71,30 @@ export async function check(out: AirbyteOutput, configPath: string): Promise<num
     return 0;
   }
   const client = createKalturaClient(config, out.log, { retries: 2 });
+  let diagnosis;
   try {
     await client.session.ks();
-    const info = client.session.info!;
-    const lines = [`Logged in to partner ${info.partnerId} as a ${info.sessionType === 2 ? 'ADMIN' : 'USER'} session${info.userId ? ` for user ${info.userId}` : ''}.`];
-    for (const def of streams) {
-      const source = new SourceSelector(client, def, (m) => out.log.warn(m));
-      const page = await source.list({}, { pageSize: 1, pageIndex: 1 });
-      lines.push(`${def.name}: readable through ${source.service}.list (${page.totalCount} rows visible by default filter)`);
-    }
-    await out.write(msg.connectionStatus('SUCCEEDED', lines.join(' ')));
+    diagnosis = diagnoseSession(client.session.info!);
   } catch (err) {
     await out.write(msg.connectionStatus('FAILED', describeFailure(err, client.session.failureContext).message));
+    return 0;
   }
+  const readable: string[] = [];
+  const unreadable: string[] = [];
+  for (const def of streams) {
+    const source = new SourceSelector(client, def, (m) => diagnosis.warnings.push(m));
+    try {
+      const page = await source.list({}, { pageSize: 1, pageIndex: 1 });
+      readable.push(`${def.name} (via ${source.service}.list, ${page.totalCount} visible)`);
+    } catch (err) {
+      unreadable.push(`${def.name}: ${describeFailure(err, client.session.failureContext).message}`);
+    }
+  }
+  for (const warning of diagnosis.warnings) out.log.warn(`check: ${warning}`);
+  const parts = [`Session: ${diagnosis.facts.join('; ')}.`, `Readable streams: ${readable.join(', ') || 'none'}.`];
+  if (unreadable.length) parts.push(`Unreadable: ${unreadable.join(' ')}`);
+  if (diagnosis.warnings.length) parts.push(`Warnings: ${diagnosis.warnings.map((w, i) => `(${i + 1}) ${w}`).join(' ')}`);
+  await out.write(msg.connectionStatus(unreadable.length ? 'FAILED' : 'SUCCEEDED', parts.join(' ')));
   return 0;
 }
 
@@ -98,7 +113,7 @@ export async function read(out: AirbyteOutput, paths: { config: string; catalog:
 }
 
 export function settingsOf(config: Config) {
-  return { pageSize: config.page_size, lookbackSeconds: config.lookback_window_seconds, startTime: config.startTime };
+  return { pageSize: config.page_size, lookbackSeconds: config.lookback_window_seconds, startTime: config.startTime, readers: config.max_concurrency };
 }
 
 /** Input errors (config, catalog, state) end the run with a TRACE error before any request is sent. */

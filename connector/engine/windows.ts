@@ -1,0 +1,149 @@
+import { readKeyset, type KeysetOptions, type KeysetWindow, type Page } from './keyset.js';
+
+export interface WindowedOptions extends KeysetOptions {
+  /** Readers walking windows side by side. */
+  readers: number;
+}
+
+interface Slot {
+  window: KeysetWindow;
+  /** The slot this window was cut from: its row estimate shrinks by what the cut took. */
+  parent?: Slot;
+  /** Checkpoint of the last page of this window handed to the consumer. */
+  emitted?: number;
+  /** The reader has produced its last page. */
+  exhausted: boolean;
+  /** The consumer has taken its last page. */
+  finished: boolean;
+}
+
+type Item = { slot: Slot; page: Page } | { slot: Slot; end: true } | { error: unknown };
+
+/**
+ * Reads a cursor range with several keyset readers at once. It starts with one reader over the
+ * whole range; whenever a reader slot is free it cuts the upper half off the window with the most
+ * rows left and gives it to a new reader. A new window's first page is real data that also counts
+ * it, so cutting costs no extra requests.
+ *
+ * Pages from different windows interleave, so the checkpoint a page carries is the lowest
+ * progress, among unfinished windows, of what has been handed on: every row below it has been
+ * delivered, whatever the order of delivery.
+ */
+export async function* readWindows(opts: WindowedOptions, range: { from?: number; to: number }): AsyncGenerator<Page> {
+  const slots: Slot[] = [];
+  const queue = new BoundedQueue<Item>(Math.max(2, opts.readers * 2));
+  let running = 0;
+  let stopped = false;
+  const minRowsToCut = opts.pageSize * 4;
+
+  const start = (window: KeysetWindow, parent?: Slot, after?: Slot) => {
+    const slot: Slot = { window, parent, exhausted: false, finished: false };
+    slots.splice(after ? slots.indexOf(after) + 1 : slots.length, 0, slot);
+    running += 1;
+    void (async () => {
+      try {
+        for await (const page of readKeyset(opts, window)) {
+          if (stopped) return;
+          if (slot.parent && page.totalCount !== undefined && slot.parent.window.totalCount !== undefined) {
+            slot.parent.window.totalCount -= page.totalCount;
+          }
+          await queue.push({ slot, page });
+          cut();
+        }
+        slot.exhausted = true;
+        running -= 1;
+        await queue.push({ slot, end: true });
+        cut();
+      } catch (error) {
+        running -= 1;
+        await queue.push({ error });
+      }
+    })();
+  };
+
+  const cut = () => {
+    while (!stopped && running < opts.readers) {
+      let best: Slot | undefined;
+      let bestRemaining = minRowsToCut - 1;
+      for (const s of slots) {
+        const w = s.window;
+        if (s.exhausted || w.position === undefined || w.totalCount === undefined || w.to - w.position < 1) continue;
+        const remaining = w.totalCount - w.rowsRead;
+        if (remaining > bestRemaining) {
+          best = s;
+          bestRemaining = remaining;
+        }
+      }
+      if (!best) return;
+      const w = best.window;
+      const mid = Math.floor((w.position! + w.to) / 2);
+      const child: KeysetWindow = { from: mid + 1, to: w.to, rowsRead: 0 };
+      w.to = mid;
+      start(child, best, best);
+    }
+  };
+
+  const checkpoint = (): number => {
+    let lowest = range.to;
+    for (const s of slots) {
+      if (s.finished) continue;
+      lowest = Math.min(lowest, s.emitted ?? s.window.from ?? 0);
+    }
+    return lowest;
+  };
+
+  start({ from: range.from, to: range.to, rowsRead: 0 });
+  let first = true;
+  try {
+    while (slots.some((s) => !s.finished)) {
+      const item = await queue.shift();
+      if ('error' in item) throw item.error;
+      if ('end' in item) {
+        item.slot.finished = true;
+        continue;
+      }
+      item.slot.emitted = item.page.checkpoint;
+      const page: Page = { rows: item.page.rows, checkpoint: checkpoint() };
+      // Only the first window's first page counts the whole range.
+      if (first && item.slot === slots[0] && item.page.totalCount !== undefined) page.totalCount = item.page.totalCount;
+      first = false;
+      yield page;
+    }
+  } finally {
+    stopped = true;
+    queue.close();
+  }
+}
+
+/** A queue whose producers wait while it is full: readers never run far ahead of the writer. */
+class BoundedQueue<T> {
+  private readonly items: T[] = [];
+  private readonly takers: Array<(item: T) => void> = [];
+  private readonly givers: Array<() => void> = [];
+  private closed = false;
+
+  constructor(private readonly capacity: number) {}
+
+  async push(item: T): Promise<void> {
+    if (this.closed) return;
+    const taker = this.takers.shift();
+    if (taker) {
+      taker(item);
+      return;
+    }
+    this.items.push(item);
+    if (this.items.length > this.capacity) await new Promise<void>((resolve) => this.givers.push(resolve));
+  }
+
+  shift(): Promise<T> {
+    const item = this.items.shift();
+    this.givers.shift()?.();
+    if (item !== undefined) return Promise.resolve(item);
+    return new Promise((resolve) => this.takers.push(resolve));
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const give of this.givers.splice(0)) give();
+  }
+}

@@ -1,0 +1,51 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import type { ValidateFunction } from 'ajv';
+import { createAjv } from '../../connector/util/ajv.js';
+import { repoRoot } from './cli.js';
+
+/**
+ * Validators for Airbyte messages and configured catalogs. The official protocol schema lives in
+ * ../shared/reference beside the repository (CI has it); a clone elsewhere falls back to the
+ * project's own schemas and says so once.
+ */
+const officialPath = join(repoRoot, '..', 'shared', 'reference', 'airbyte_protocol.yaml');
+
+function load(): { message: ValidateFunction; catalog: ValidateFunction; connectorSpec?: ValidateFunction; source: string } {
+  const ajv = createAjv();
+  if (existsSync(officialPath)) {
+    const doc = yaml.load(readFileSync(officialPath, 'utf8')) as Record<string, unknown>;
+    ajv.addSchema({ ...doc, $id: 'airbyte_protocol' });
+    return {
+      message: ajv.getSchema('airbyte_protocol#/definitions/AirbyteMessage')!,
+      catalog: ajv.getSchema('airbyte_protocol#/definitions/ConfiguredAirbyteCatalog')!,
+      connectorSpec: ajv.getSchema('airbyte_protocol#/definitions/ConnectorSpecification')!,
+      source: officialPath,
+    };
+  }
+  const own = (name: string) => JSON.parse(readFileSync(join(repoRoot, 'connector', 'protocol', 'airbyte', 'schemas', name), 'utf8'));
+  return { message: ajv.compile(own('airbyte-message.schema.json')), catalog: ajv.compile(own('configured-catalog.schema.json')), source: 'the project\'s own schemas in connector/protocol/airbyte/schemas' };
+}
+
+const validators = load();
+process.stderr.write(`# Airbyte messages validated against ${validators.source}\n`);
+
+export const airbyteSchemaSource = validators.source;
+
+/** Throws with the first invalid message and why; returns how many were checked. */
+export function assertValidMessages(messages: Array<Record<string, unknown>>): number {
+  for (const m of messages) {
+    if (!validators.message(m)) throw new Error(`invalid Airbyte message ${JSON.stringify(m).slice(0, 300)}: ${JSON.stringify(validators.message.errors)}`);
+  }
+  return messages.length;
+}
+
+export function assertValidConfiguredCatalog(catalog: unknown): void {
+  if (!validators.catalog(catalog)) throw new Error(`invalid configured catalog: ${JSON.stringify(validators.catalog.errors)}`);
+}
+
+export function validateConnectorSpec(spec: unknown): string | undefined {
+  if (!validators.connectorSpec) return undefined;
+  return validators.connectorSpec(spec) ? undefined : JSON.stringify(validators.connectorSpec.errors);
+}
