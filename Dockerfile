@@ -1,0 +1,68 @@
+# source-kaltura as an Airbyte source image.
+#
+#   docker build -t airbyte/source-kaltura:0.1.0 \
+#     --build-arg CONNECTOR_NAME=airbyte/source-kaltura \
+#     --build-arg CONNECTOR_VERSION="$(node -p "require('./package.json').version")" .
+#
+# (`npm run docker:build` does the same, with docker or buildah.) The two build arguments become
+# the labels io.airbyte.name and io.airbyte.version; the build fails when they are missing or
+# disagree with package.json, so a label can never drift from the package.
+#
+# BASE_IMAGE: any image with `node` (an LTS release) and npm on the PATH, /bin/sh and the usual
+# sed, mkdir, chown, ln, tar and gzip: the official slim images have them all.
+ARG BASE_IMAGE=node:24-slim
+
+# ---- build: dev dependencies, TypeScript, then the npm package's files with production dependencies
+FROM ${BASE_IMAGE} AS build
+ARG CONNECTOR_NAME
+ARG CONNECTOR_VERSION
+WORKDIR /build
+COPY package.json package-lock.json ./
+COPY scripts/docker/check-build-args.mjs ./scripts/docker/
+RUN node scripts/docker/check-build-args.mjs
+RUN npm ci --ignore-scripts --no-audit --no-fund --no-update-notifier
+COPY tsconfig.json ./
+COPY scripts/gen-types.mjs ./scripts/
+COPY spec/ ./spec/
+COPY schemas/ ./schemas/
+COPY connector/ ./connector/
+RUN npm run build --no-update-notifier
+# Exactly what `npm pack` ships (package.json "files"), which test/package/ proves is enough to run.
+RUN mkdir -p /tmp/pack /app \
+ && npm pack --ignore-scripts --pack-destination /tmp/pack \
+ && tar -xzf /tmp/pack/*.tgz -C /app --strip-components=1 --no-same-owner
+WORKDIR /app
+COPY package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --no-update-notifier
+
+# ---- runtime: node, the package and its production dependencies; no compiler, no npm cache
+FROM ${BASE_IMAGE}
+ARG CONNECTOR_NAME
+ARG CONNECTOR_VERSION
+# Airbyte runs connector containers as uid/gid 1000. The official node images call that user
+# "node": it becomes "airbyte", whose home /airbyte is the connector's writable directory.
+ARG AIRBYTE_UID=1000
+RUN set -eu; \
+    [ -x /usr/local/bin/node ] || ln -s "$(command -v node)" /usr/local/bin/node; \
+    for f in /etc/passwd /etc/group; do \
+      sed -i -e '/^airbyte:/d' -e "/^[^:]*:[^:]*:${AIRBYTE_UID}:/d" "$f"; \
+    done; \
+    echo "airbyte:x:${AIRBYTE_UID}:${AIRBYTE_UID}:Airbyte connector:/airbyte:/usr/sbin/nologin" >> /etc/passwd; \
+    echo "airbyte:x:${AIRBYTE_UID}:" >> /etc/group; \
+    mkdir -p /airbyte; \
+    chown "${AIRBYTE_UID}:${AIRBYTE_UID}" /airbyte
+# Owned by root: the connector can read its own code but not change it.
+COPY --from=build /app/ /airbyte/integration_code/
+
+ENV NODE_ENV=production
+ENV AIRBYTE_ENTRYPOINT="/usr/local/bin/node /airbyte/integration_code/connector/index.js"
+ENTRYPOINT ["/usr/local/bin/node", "/airbyte/integration_code/connector/index.js"]
+WORKDIR /airbyte
+USER airbyte
+
+LABEL io.airbyte.name="${CONNECTOR_NAME}" \
+      io.airbyte.version="${CONNECTOR_VERSION}" \
+      org.opencontainers.image.title="source-kaltura" \
+      org.opencontainers.image.description="Airbyte source for Kaltura metadata" \
+      org.opencontainers.image.version="${CONNECTOR_VERSION}" \
+      org.opencontainers.image.licenses="MIT"
