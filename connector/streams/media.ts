@@ -9,8 +9,8 @@ const everyEntry = {
   displayInSearchIn: '-2,-1,0,1,2',
 };
 
-/** Entry types media.list returns: media clips and live streams. */
-const mediaEntryTypes = '1,7';
+/** Entry types media.list returns (KalturaMediaEntryFilter's own typeIn): clips, live streams, live channels. */
+const mediaEntryTypes = '1,7,8';
 
 export const media: StreamDefinition = {
   name: 'media',

@@ -31,7 +31,7 @@ test('a 50,000-entry read through 5xx, resets, cut bodies, throttling and 5-seco
     assert.deepEqual(missing.map((t) => t.id), [], 'no entry is missing');
     const cats = new Set(recordsOf(run.messages, 'categories').map((r) => r.id));
     assert.equal(cats.size, fx.emulator.control.truth('categories').length);
-    const logins = fx.emulator.control.requestCounts()['apptoken.startSession'] ?? 0;
+    const logins = fx.emulator.control.requestCounts()['apptoken.startsession'] ?? 0;
     assert.ok(logins >= 2, `the 5-second sessions were renewed (${logins} logins)`);
     const warnings = ofType(run.messages, 'LOG').filter((m) => m.log.level === 'WARN' && /retries left/.test(m.log.message));
     assert.ok(warnings.length > 0, 'the retries are visible in the log');

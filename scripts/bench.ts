@@ -1,0 +1,222 @@
+// `npm run bench`: the connector's speed and memory, each figure measured side by side with its
+// reference in the same run (the machines are shared and noisy), printed as Markdown.
+// BENCH_QUICK=1 runs smaller sizes (for a smoke run); BENCH_SKIP_1M=1 skips the 1,000,000 run.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { startEmulator, type Emulator } from '../fixtures/emulator/index.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const quick = process.env.BENCH_QUICK === '1';
+const dir = mkdtempSync(join(tmpdir(), 'kaltura-bench-'));
+const lines: string[] = [];
+const say = (line = '') => {
+  lines.push(line);
+  console.log(line);
+};
+
+interface ConnectorRun {
+  seconds: number;
+  records: number;
+  states: Array<Record<string, unknown>>;
+  cpuSeconds: number;
+  maxRssMb: number;
+  requests: Record<string, number>;
+}
+
+function writeConfig(emulator: Emulator, extra: Record<string, unknown> = {}): string {
+  const t = emulator.tokens.admin!;
+  const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(path, JSON.stringify({ service_url: emulator.url, partner_id: t.partnerId, app_token_id: t.id, app_token: t.token, hash_type: t.hashType, ...extra }));
+  return path;
+}
+
+function writeCatalog(mode: 'full_refresh' | 'incremental'): string {
+  const path = join(dir, `catalog-${mode}.json`);
+  writeFileSync(path, JSON.stringify({ streams: [{ stream: { name: 'media' }, sync_mode: mode, destination_sync_mode: 'append' }] }));
+  return path;
+}
+
+/** Runs `node connector read` and counts what it prints; stdout is consumed as fast as it comes. */
+async function runRead(emulator: Emulator, config: string, catalog: string, state?: unknown, profileDir?: string): Promise<ConnectorRun> {
+  const report = join(dir, `report-${Math.random().toString(36).slice(2)}.json`);
+  const args = ['--import', join(root, 'dist/scripts/bench/cpuReport.js')];
+  if (profileDir) args.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
+  args.push(join(root, 'connector'), 'read', '--config', config, '--catalog', catalog);
+  if (state) {
+    const statePath = join(dir, 'state.json');
+    writeFileSync(statePath, JSON.stringify(state));
+    args.push('--state', statePath);
+  }
+  emulator.control.resetRequestCounts();
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_REPORT: report } });
+  let records = 0;
+  const states: Array<Record<string, unknown>> = [];
+  for await (const line of createInterface({ input: child.stdout })) {
+    if (line.startsWith('{"type":"RECORD"')) records += 1;
+    else if (line.startsWith('{"type":"STATE"')) states.push(JSON.parse(line).state);
+  }
+  const code: number = await new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('close', (c) => resolve(c ?? 1))));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code !== 0) throw new Error(`the connector exited with ${code}`);
+  const usage = JSON.parse(readFileSync(report, 'utf8')) as { cpuMicros: number; maxRssKb: number };
+  return { seconds, records, states, cpuSeconds: usage.cpuMicros / 1e6, maxRssMb: usage.maxRssKb / 1024, requests: emulator.control.requestCounts() };
+}
+
+/** The raw floor: JSON.parse of the same pages and JSON.stringify of each record to nowhere. */
+async function rawFloor(emulator: Emulator): Promise<{ recordsPerCpuSecond: number; records: number }> {
+  const t = emulator.tokens.admin!;
+  const { createHash } = await import('node:crypto');
+  const post = async (service: string, action: string, params: Record<string, unknown>) => {
+    const res = await fetch(`${emulator.url}/api_v3/service/${service}/action/${action}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...params, format: 1 }) });
+    return res.text();
+  };
+  const widget = JSON.parse(await post('session', 'startWidgetSession', { widgetId: `_${t.partnerId}` })).ks as string;
+  const hash = createHash(t.hashType.toLowerCase()).update(widget + t.token).digest('hex');
+  const ks = JSON.parse(await post('apptoken', 'startSession', { id: t.id, tokenHash: hash, ks: widget })).ks as string;
+  // Fetch every page first (not timed), with the same keyset filter the connector sends.
+  const pages: string[] = [];
+  let lower: number | undefined;
+  let seen: string[] = [];
+  for (;;) {
+    const filter: Record<string, unknown> = { objectType: 'KalturaMediaEntryFilter', statusIn: '-2,-1,0,1,2,3,4,5,6,7', moderationStatusIn: '1,2,3,4,5,6', displayInSearchIn: '-2,-1,0,1,2', orderBy: '+updatedAt' };
+    if (lower !== undefined) filter.updatedAtGreaterThanOrEqual = lower;
+    if (seen.length) filter.idNotIn = seen.join(',');
+    const text = await post('media', 'list', { ks, filter, pager: { objectType: 'KalturaFilterPager', pageSize: 500, pageIndex: 1 } });
+    const objects = JSON.parse(text).objects as Array<{ id: string; updatedAt: number }>;
+    if (objects.length === 0) break;
+    pages.push(text);
+    const last = objects[objects.length - 1]!.updatedAt;
+    seen = last === lower ? [...seen, ...objects.map((o) => o.id)] : objects.filter((o) => o.updatedAt === last).map((o) => o.id);
+    lower = last;
+    if (objects.length < 500 || seen.length > 500) break;
+  }
+  let records = 0;
+  let sink = 0;
+  const before = process.cpuUsage();
+  for (const text of pages) {
+    for (const object of JSON.parse(text).objects as object[]) {
+      sink += JSON.stringify(object).length;
+      records += 1;
+    }
+  }
+  const used = process.cpuUsage(before);
+  if (sink < 0) console.log(sink);
+  return { recordsPerCpuSecond: records / ((used.user + used.system) / 1e6), records };
+}
+
+function summarizeProfile(profileDir: string): string[] {
+  const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return ['(no profile written)'];
+  const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[] };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  for (const id of profile.samples) {
+    const frame = byId.get(id)!.callFrame;
+    const where = frame.url ? frame.url.replace(/^.*\/(node_modules\/|dist\/)/, '$1') : '';
+    const key = `${frame.functionName || '(anonymous)'} ${where}${where ? `:${frame.lineNumber + 1}` : ''}`.trim();
+    self.set(key, (self.get(key) ?? 0) + 1);
+  }
+  const total = profile.samples.length;
+  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => `| ${(100 * n / total).toFixed(1)}% | \`${k}\` |`);
+}
+
+async function main(): Promise<void> {
+  const size = quick ? 20_000 : 100_000;
+  say(`# Benchmarks (${new Date().toISOString().slice(0, 10)})`);
+  say();
+  say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}. Command: \`npm run bench\`${quick ? ' (BENCH_QUICK=1)' : ''}.`);
+  say();
+
+  // 1 + 4 + 5: zero latency.
+  const emulator = await startEmulator({ entries: size, categories: 50, seed: 1 });
+  try {
+    const full = writeCatalog('full_refresh');
+    const profileDir = mkdtempSync(join(dir, 'prof-'));
+    const connector = await runRead(emulator, writeConfig(emulator), full, undefined, profileDir);
+    const floor = await rawFloor(emulator);
+    const connectorRate = connector.records / connector.cpuSeconds;
+    const listRequests = Object.entries(connector.requests).filter(([k]) => k.endsWith('.list')).reduce((n, [, v]) => n + v, 0);
+    say(`## 1. Pipeline throughput (${size.toLocaleString('en-US')} entries, zero latency)`);
+    say();
+    say('| reader | records | CPU s | records per CPU second |');
+    say('| --- | ---: | ---: | ---: |');
+    say(`| connector (whole process: HTTP, parsing, shaping, validation, output) | ${connector.records} | ${connector.cpuSeconds.toFixed(2)} | ${Math.round(connectorRate).toLocaleString('en-US')} |`);
+    say(`| raw floor (JSON.parse of the same pages + JSON.stringify per record) | ${floor.records} | ${(floor.records / floor.recordsPerCpuSecond).toFixed(2)} | ${Math.round(floor.recordsPerCpuSecond).toLocaleString('en-US')} |`);
+    say();
+    say(`Ratio connector / floor: **${(connectorRate / floor.recordsPerCpuSecond).toFixed(2)}** (target ≥ 0.5). Wall time ${connector.seconds.toFixed(1)} s.`);
+    say();
+    say('Where the connector\'s CPU goes (self time, `--cpu-prof`):');
+    say();
+    say('| share | function |');
+    say('| ---: | --- |');
+    for (const row of summarizeProfile(profileDir)) say(row);
+    say();
+    say('## 4. Requests per 1,000 records (full read)');
+    say();
+    say(`${listRequests} list requests (+${(connector.requests['session.startwidgetsession'] ?? 0) + (connector.requests['apptoken.startsession'] ?? 0)} login, ${connector.requests['system.gettime'] ?? 0} clock) for ${connector.records} records: **${((listRequests * 1000) / connector.records).toFixed(3)}** list requests per 1,000 records (target ≤ 2.1; floor 2.0).`);
+    say();
+    const incremental = writeCatalog('incremental');
+    const first = await runRead(emulator, writeConfig(emulator), incremental);
+    const last = first.states.at(-1);
+    const again = await runRead(emulator, writeConfig(emulator), incremental, last ? [last] : undefined);
+    const againRequests = Object.values(again.requests).reduce((a, b) => a + b, 0);
+    say('## 5. Incremental read with nothing changed');
+    say();
+    say(`${againRequests} requests in all (${JSON.stringify(again.requests)}), ${again.records} records (the lookback overlap), ${again.seconds.toFixed(2)} s wall.`);
+    say();
+  } finally {
+    await emulator.close();
+  }
+
+  // 2: 100 ms of latency per request.
+  const latency = 100;
+  const slow = await startEmulator({ entries: size, categories: 50, seed: 1 });
+  try {
+    slow.control.setFaults({ latencyMs: latency });
+    const full = writeCatalog('full_refresh');
+    const concurrent = await runRead(slow, writeConfig(slow, { max_concurrency: 8 }), full);
+    const requests = Object.entries(concurrent.requests).filter(([k]) => k.endsWith('.list')).reduce((n, [, v]) => n + v, 0);
+    const bound = Math.ceil(requests / 8) * (latency / 1000);
+    // A sequential page-by-page reader, as export scripts are written today: one request at a time.
+    const sequential = await runRead(slow, writeConfig(slow, { max_concurrency: 1 }), full);
+    say(`## 2. End to end (${size.toLocaleString('en-US')} entries, ${latency} ms added per request)`);
+    say();
+    say('| reader | wall s | list requests |');
+    say('| --- | ---: | ---: |');
+    say(`| lower bound ceil(requests / 8) × ${latency} ms | ${bound.toFixed(2)} | ${requests} |`);
+    say(`| connector, max_concurrency 8 | ${concurrent.seconds.toFixed(2)} | ${requests} |`);
+    say(`| sequential page-by-page (max_concurrency 1) | ${sequential.seconds.toFixed(2)} | ${Object.entries(sequential.requests).filter(([k]) => k.endsWith('.list')).reduce((n, [, v]) => n + v, 0)} |`);
+    say();
+    say(`Connector / bound: **${(concurrent.seconds / bound).toFixed(2)}** (target ≤ 1.3; includes process start and login). Speed-up over sequential: ${(sequential.seconds / concurrent.seconds).toFixed(1)}×.`);
+    say();
+  } finally {
+    await slow.close();
+  }
+
+  // 3: memory.
+  say('## 3. Peak memory of a full read');
+  say();
+  say('| entries | records | peak RSS MB | wall s |');
+  say('| ---: | ---: | ---: | ---: |');
+  const sizes = quick ? [20_000, 100_000] : process.env.BENCH_SKIP_1M === '1' ? [100_000] : [100_000, 1_000_000];
+  for (const n of sizes) {
+    const big = await startEmulator({ entries: n, categories: 50, seed: 2 });
+    try {
+      const run = await runRead(big, writeConfig(big), writeCatalog('full_refresh'));
+      say(`| ${n.toLocaleString('en-US')} | ${run.records.toLocaleString('en-US')} | ${run.maxRssMb.toFixed(0)} | ${run.seconds.toFixed(1)} |`);
+    } finally {
+      await big.close();
+    }
+  }
+  say();
+  say('Target: under 200 MB, not growing with the account.');
+  writeFileSync(join(dir, 'bench.md'), lines.join('\n'));
+  console.error(`\n(written to ${join(dir, 'bench.md')})`);
+}
+
+await main();
