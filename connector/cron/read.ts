@@ -1,0 +1,303 @@
+import { existsSync } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { loadConfig, type Config } from '../config/config.js';
+import { streamSchema, type OutputRecord } from '../engine/records.js';
+import type { StreamState } from '../engine/state.js';
+import { planSync, runSync, type SyncListener } from '../engine/sync.js';
+import { ConnectorError, toConnectorError } from '../kaltura/errors.js';
+import { createKalturaClient } from '../kaltura/index.js';
+import { selectionsFromCatalog } from '../protocol/airbyte/catalog.js';
+import { settingsOf } from '../protocol/airbyte/commands.js';
+import { defaultSelections, exitCodes } from '../protocol/singer/commands.js';
+import { selectionsFromSingerCatalog, type SingerSelection } from '../protocol/singer/catalog.js';
+import { removeStaleTempFiles } from '../sinks/atomicFile.js';
+import { LockFile } from '../sinks/lockFile.js';
+import { RecordFileSink, recordFormat, type OutputFormat } from '../sinks/recordFile.js';
+import { readJsonFile } from '../util/files.js';
+import { Logger } from '../util/logger.js';
+import { secrets } from '../util/redact.js';
+import { ProgressBoard, type ProgressOutput } from './progress.js';
+import { CronStateWriter, loadCronState } from './stateFile.js';
+
+export interface CronReadOptions {
+  config: string;
+  /** An Airbyte configured catalog or a Singer catalog; without it every stream is read. */
+  catalog?: string;
+  output: OutputFormat;
+  outputDir: string;
+  stateFile?: string;
+  /** Seconds between plain progress lines when stderr is not a terminal; 0: after every page. */
+  progressIntervalSeconds?: number;
+}
+
+/** `<stream>-<UTC time the run started>.<csv|jsonl>`, e.g. `media-20261122T071500Z.csv`. */
+export function outputFileName(stream: string, startedAt: Date, format: OutputFormat): string {
+  const stamp = startedAt.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return `${stream}-${stamp}.${format}`;
+}
+
+const outputFilePattern = /^[A-Za-z0-9_]+-\d{8}T\d{6}Z\.(csv|jsonl)$/;
+
+interface Outcome {
+  stream: string;
+  records: number;
+  /** The file the stream left under its final name, if any. */
+  file?: string;
+  stateSaved: boolean;
+  error?: string;
+}
+
+/**
+ * The cron way of reading: one file per stream per run, written under a temporary name and
+ * renamed once complete; the state file replaced (atomically) only after the file holding every
+ * record its new state covers is complete. A stream that fails keeps, under its final name, only
+ * the records its saved state covers (and its state moves to them); a full-refresh stream that
+ * fails leaves no file. So the state file never claims a record that is not in a complete file.
+ */
+class CronOutput implements SyncListener {
+  private readonly pending = new Map<string, StreamState>();
+  private readonly committed = new Set<string>();
+  readonly outcomes = new Map<string, Outcome>();
+
+  constructor(
+    private readonly sinks: Map<string, RecordFileSink>,
+    private readonly selections: Map<string, SingerSelection>,
+    private readonly state: CronStateWriter | undefined,
+    private readonly board: ProgressBoard,
+    private readonly log: Logger,
+  ) {}
+
+  async started(stream: string): Promise<void> {
+    this.board.start(stream);
+  }
+
+  async estimate(stream: string, rows: number): Promise<void> {
+    this.board.estimate(stream, rows);
+  }
+
+  async records(stream: string, records: OutputRecord[]): Promise<void> {
+    const fields = this.selections.get(stream)?.fields;
+    await this.sink(stream).write(fields ? records.map((r) => project(r, fields)) : records);
+    this.board.page(stream, records.length);
+  }
+
+  async checkpoint(stream: string, state: StreamState): Promise<void> {
+    // Nothing is saved yet: the records are in a file that is not complete. Note how far they go.
+    this.sink(stream).mark();
+    this.pending.set(stream, state);
+  }
+
+  async completed(stream: string, recordCount: number): Promise<void> {
+    const sink = this.sink(stream);
+    await sink.commit();
+    this.committed.add(stream);
+    const outcome: Outcome = { stream, records: recordCount, file: sink.path, stateSaved: false };
+    this.outcomes.set(stream, outcome);
+    const state = this.pending.get(stream);
+    if (state && this.state) {
+      await this.state.save(stream, state);
+      outcome.stateSaved = true;
+    }
+    this.board.finish(stream, 'done', recordCount);
+  }
+
+  /** Never throws: the other streams go on whatever happens to this one's file. */
+  async failed(stream: string, error: ConnectorError, recordCount: number): Promise<void> {
+    const sink = this.sink(stream);
+    const outcome: Outcome = this.outcomes.get(stream) ?? { stream, records: recordCount, stateSaved: false };
+    outcome.error = error.message;
+    this.outcomes.set(stream, outcome);
+    if (error.internalMessage) this.log.debug(error.internalMessage);
+    try {
+      if (this.committed.has(stream)) {
+        // The file is complete; saving its state failed. The next run reads those records again.
+        this.log.warn(`${stream}: ${basename(sink.path)} is complete but the state file was not updated; the next run reads its records again`);
+      } else {
+        const state = this.pending.get(stream);
+        if (state && this.state && sink.markedRecordCount > 0) {
+          await sink.commitMarked();
+          this.committed.add(stream);
+          outcome.file = sink.path;
+          outcome.records = sink.markedRecordCount;
+          await this.state.save(stream, state);
+          outcome.stateSaved = true;
+          this.log.warn(`${stream}: kept the ${sink.markedRecordCount.toLocaleString('en-US')} records read before the failure in ${basename(sink.path)}; the state file now covers them, and the next run goes on from there`);
+        } else {
+          await sink.discard();
+          outcome.records = 0;
+          if (state && this.state) {
+            await this.state.save(stream, state);
+            outcome.stateSaved = true;
+          }
+          this.log.warn(`${stream}: no file written for this stream${this.state ? (outcome.stateSaved ? '' : '; its state is unchanged') : ''}`);
+        }
+      }
+    } catch (err) {
+      await sink.discard().catch(() => undefined);
+      this.log.error(`${stream}: could not keep its file or state after the failure: ${(err as Error).message}; the state file is unchanged for it`);
+    }
+    this.board.finish(stream, 'failed', outcome.records);
+  }
+
+  /** For a signal: drop every file not yet complete. */
+  discardUnfinishedSync(): void {
+    for (const [stream, sink] of this.sinks) if (!this.committed.has(stream)) sink.discardSync();
+  }
+
+  private sink(stream: string): RecordFileSink {
+    const sink = this.sinks.get(stream);
+    if (!sink) throw new Error(`no output file for stream ${stream}`);
+    return sink;
+  }
+}
+
+function project(record: OutputRecord, fields: string[]): OutputRecord {
+  const out: OutputRecord = {};
+  for (const f of fields) if (record[f] !== undefined) out[f] = record[f];
+  return out;
+}
+
+/** An Airbyte configured catalog (`sync_mode`) or a Singer catalog (`tap_stream_id`, `metadata`). */
+function selectionsFromAnyCatalog(catalog: unknown, states: Record<string, unknown>): SingerSelection[] {
+  const entries = (catalog as { streams?: unknown } | null)?.streams;
+  const singer = Array.isArray(entries) && entries.some((e) => e !== null && typeof e === 'object' && ('tap_stream_id' in e || 'metadata' in e));
+  return singer ? selectionsFromSingerCatalog(catalog, states) : selectionsFromCatalog(catalog, new Map(Object.entries(states)));
+}
+
+interface Prepared {
+  config: Config;
+  selections: SingerSelection[];
+  plan: ReturnType<typeof planSync>;
+  state?: CronStateWriter;
+  sinks: Map<string, RecordFileSink>;
+}
+
+export async function cronRead(options: CronReadOptions, stderr: ProgressOutput = process.stderr): Promise<number> {
+  const startedAt = new Date();
+  const board = new ProgressBoard(stderr, { intervalMs: (options.progressIntervalSeconds ?? 10) * 1000 });
+  const log = new Logger((level, message) => board.log(level, message));
+  let lock: LockFile | undefined;
+  let output: CronOutput | undefined;
+  const sinks = new Map<string, RecordFileSink>();
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    board.stop();
+    output?.discardUnfinishedSync();
+    for (const sink of sinks.values()) if (!output) sink.discardSync();
+    lock?.releaseSync();
+    stderr.write(`${new Date().toISOString()} ERROR Interrupted by ${signal}: files of unfinished streams removed; their state is unchanged\n`);
+    process.exit(signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+
+  try {
+    let prepared: Prepared;
+    try {
+      prepared = await prepare(options, startedAt, log, sinks, (l) => (lock = l));
+    } catch (err) {
+      for (const sink of sinks.values()) await sink.discard();
+      // Whatever went wrong here, nothing was read and no file was changed.
+      const error = toConnectorError(err);
+      log.error(error.message);
+      if (error.failureType !== 'config_error' && error.internalMessage) log.debug(error.internalMessage);
+      board.stop();
+      return exitCodes.badInput;
+    }
+    const { config, selections, plan, state } = prepared;
+    if (plan.length === 0) {
+      log.warn('The catalog selects no stream: nothing to read.');
+      board.stop();
+      return exitCodes.ok;
+    }
+    output = new CronOutput(sinks, new Map(selections.map((s) => [s.def.name, s])), state, board, log);
+    const client = createKalturaClient(config, log);
+    // The board shows progress; the engine's own periodic progress lines would repeat it.
+    let result;
+    try {
+      result = await runSync(client, output, log, { ...settingsOf(config), progressIntervalMs: Number.POSITIVE_INFINITY }, plan);
+    } catch (err) {
+      // A defect, not a stream failure (those are in the result): leave no unfinished file behind.
+      output.discardUnfinishedSync();
+      board.stop();
+      throw err;
+    }
+    board.stop();
+    const failed = result.failed;
+    stderr.write(`${new Date().toISOString()} ${failed.length ? 'ERROR' : 'INFO'} ${summary(selections.map((s) => s.def.name), output.outcomes, startedAt, options.stateFile, failed)}\n`);
+    return failed.length > 0 ? exitCodes.streamFailed : exitCodes.ok;
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+    await (lock as LockFile | undefined)?.release();
+  }
+}
+
+/** Everything checked before a request is sent: a bad input changes no file. */
+async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, sinks: Map<string, RecordFileSink>, locked: (lock: LockFile) => void): Promise<Prepared> {
+  const config = await loadConfig(options.config);
+  const catalog = options.catalog ? await readJsonFile(options.catalog, 'catalog') : undefined;
+
+  let state: CronStateWriter | undefined;
+  let streamStates: Record<string, unknown> = {};
+  if (options.stateFile) {
+    const stateFile = resolve(options.stateFile);
+    await mkdir(dirname(stateFile), { recursive: true }).catch(() => undefined);
+    const lock = await LockFile.acquire(`${stateFile}.lock`).catch((err: Error) => {
+      throw new ConnectorError('config_error', `Cannot lock the state file ${options.stateFile}: ${err.message}. Check that its directory exists and is writable.`);
+    });
+    if ('heldBy' in lock) {
+      throw new ConnectorError('config_error', `Another run (process ${lock.heldBy}) is using the state file ${options.stateFile}; nothing was read. If no such run exists, delete ${options.stateFile}.lock.`);
+    }
+    locked(lock);
+    await removeStaleTempFiles(dirname(stateFile), (name) => name === basename(stateFile));
+    const loaded = await loadCronState(stateFile);
+    streamStates = loaded.state.streams;
+    state = new CronStateWriter(stateFile, loaded.state);
+    log.info(loaded.existed ? `State file ${options.stateFile}: ${Object.keys(streamStates).length ? Object.entries(streamStates).map(([s, v]) => `${s} from ${JSON.stringify(v)}`).join(', ') : 'no stream state yet'}` : `State file ${options.stateFile} does not exist yet: this first run reads everything${config.start_date ? ` since ${config.start_date}` : ''}`);
+  }
+
+  const selections = catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates) : defaultSelections(streamStates);
+  const plan = planSync(selections);
+
+  const dir = resolve(options.outputDir);
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    throw new ConnectorError('config_error', `The output directory ${options.outputDir} cannot be created or written to (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+  }
+  const removed = await removeStaleTempFiles(dir, (name) => outputFilePattern.test(name));
+  if (removed.length > 0) log.info(`Removed ${removed.length} temporary file(s) left by an interrupted run: ${removed.join(', ')}`);
+
+  // Names carry the start second: a run that follows another within the same second waits for the next.
+  let stamp = startedAt;
+  const paths = () => selections.map((s) => join(dir, outputFileName(s.def.name, stamp, options.output)));
+  for (let attempt = 0; paths().some((p) => existsSync(p)); attempt += 1) {
+    const taken = paths().find((p) => existsSync(p))!;
+    if (attempt >= 2) throw new ConnectorError('config_error', `${taken} already exists; nothing was read. Is another run writing into ${options.outputDir}?`);
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
+    stamp = new Date();
+  }
+  for (const s of selections) {
+    const path = join(dir, outputFileName(s.def.name, stamp, options.output));
+    const columns = s.fields ?? Object.keys(streamSchema(s.def).properties);
+    sinks.set(s.def.name, await RecordFileSink.open(path, recordFormat(options.output, columns)));
+  }
+  return { config, selections, plan, state, sinks };
+}
+
+function summary(order: string[], outcomes: Map<string, Outcome>, startedAt: Date, stateFile: string | undefined, failed: string[]): string {
+  const seconds = ((Date.now() - startedAt.getTime()) / 1000).toFixed(1);
+  const parts = order.map((stream) => {
+    const o = outcomes.get(stream);
+    if (!o) return `${stream}: not run`;
+    const file = o.file ? ` in ${basename(o.file)}` : ', no file';
+    if (!o.error) return `${stream}: ${o.records.toLocaleString('en-US')} records${file}`;
+    return `${stream}: FAILED${o.file ? `, kept ${o.records.toLocaleString('en-US')} records${file}` : file}${stateFile ? (o.stateSaved ? ', state saved up to them' : ', state unchanged') : ''}`;
+  });
+  const state = stateFile ? `; state file ${stateFile}` : '';
+  const head = failed.length ? `Read failed for ${failed.join(', ')} after ${seconds}s` : `Read finished in ${seconds}s`;
+  return secrets.redact(`${head}: ${parts.join('; ')}${state}`);
+}

@@ -1,0 +1,228 @@
+import { ConnectorError } from '../../kaltura/errors.js';
+import { streamSchema, type JsonSchema } from '../../engine/records.js';
+import type { StreamSelection } from '../../engine/sync.js';
+import { findStream, streams } from '../../streams/index.js';
+import type { StreamDefinition } from '../../streams/definition.js';
+
+// Singer catalogs: `streams[]` of `tap_stream_id`, `stream`, `schema` and `metadata`, where
+// metadata is a list of `{breadcrumb, metadata}`: `[]` for the stream, `["properties", field]`
+// for a field. The user (or Meltano's `select`) marks what to read with `selected`.
+
+export type ReplicationMethod = 'FULL_TABLE' | 'INCREMENTAL';
+
+/** A stream to read, with what a Singer catalog adds to the engine's selection. */
+export interface SingerSelection extends StreamSelection {
+  /** Fields to emit, in schema order; undefined: every field. */
+  fields?: string[];
+}
+
+interface MetadataEntry {
+  breadcrumb: string[];
+  metadata: Record<string, unknown>;
+}
+
+/** The cursor a stream can be read incrementally on; a stream without one is read in full. */
+function replicationKeyOf(def: StreamDefinition): string | undefined {
+  return def.cursorField || undefined;
+}
+
+/** Fields that are always emitted: the primary key and the replication key. */
+function automaticFields(def: StreamDefinition): Set<string> {
+  const fields = new Set(def.primaryKey.map((path) => path[0]!));
+  const key = replicationKeyOf(def);
+  if (key) fields.add(key);
+  return fields;
+}
+
+export function keyProperties(def: StreamDefinition): string[] {
+  return def.primaryKey.map((path) => path[0]!);
+}
+
+/**
+ * The stream's JSON Schema for Singer: the same document as Airbyte's, without the `airbyte_*`
+ * annotations (Singer targets do not know them), optionally limited to the selected fields.
+ */
+export function singerSchema(def: StreamDefinition, fields?: string[]): JsonSchema {
+  const schema = stripAirbyteKeys(streamSchema(def)) as JsonSchema;
+  if (!fields) return schema;
+  const keep = new Set(fields);
+  schema.properties = Object.fromEntries(Object.entries(schema.properties).filter(([name]) => keep.has(name)));
+  if (Array.isArray(schema.required)) schema.required = (schema.required as string[]).filter((name) => keep.has(name));
+  return schema;
+}
+
+function stripAirbyteKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripAirbyteKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !key.startsWith('airbyte_') && key !== '$schema')
+      .map(([key, v]) => [key, stripAirbyteKeys(v)]),
+  );
+}
+
+/** What `--discover` prints. Nothing is marked `selected`: that is the user's choice. */
+export function singerCatalog(): { streams: object[] } {
+  return {
+    streams: streams.map((def) => {
+      const schema = singerSchema(def);
+      const replicationKey = replicationKeyOf(def);
+      const automatic = automaticFields(def);
+      const streamMetadata: Record<string, unknown> = {
+        inclusion: 'available',
+        'selected-by-default': true,
+        'table-key-properties': keyProperties(def),
+      };
+      if (replicationKey) streamMetadata['valid-replication-keys'] = [replicationKey];
+      else streamMetadata['forced-replication-method'] = 'FULL_TABLE';
+      const metadata: MetadataEntry[] = [{ breadcrumb: [], metadata: streamMetadata }];
+      for (const field of Object.keys(schema.properties)) {
+        metadata.push({
+          breadcrumb: ['properties', field],
+          metadata: automatic.has(field) ? { inclusion: 'automatic' } : { inclusion: 'available', 'selected-by-default': true },
+        });
+      }
+      return { tap_stream_id: def.name, stream: def.name, schema, metadata };
+    }),
+  };
+}
+
+const catalogShape = 'A Singer catalog is {"streams": [{"tap_stream_id": "media", "schema": {...}, "metadata": [{"breadcrumb": [], "metadata": {"selected": true}}, ...]}]}, as --discover prints it.';
+
+/**
+ * The streams a Singer catalog selects, checked against what this connector offers. A stream is
+ * read when its metadata says `selected: true` (or, without `selected`, `selected-by-default`),
+ * with the `replication-method` it asks for, INCREMENTAL by default when the stream has a cursor.
+ */
+export function selectionsFromSingerCatalog(catalog: unknown, bookmarks: Record<string, unknown>): SingerSelection[] {
+  const entries = (catalog as { streams?: unknown } | null)?.streams;
+  if (catalog === null || typeof catalog !== 'object' || !Array.isArray(entries)) {
+    throw new ConnectorError('config_error', `The catalog has no "streams" list. ${catalogShape}`);
+  }
+  const problems: string[] = [];
+  const selections: SingerSelection[] = [];
+  const seen = new Set<string>();
+  entries.forEach((entry: unknown, i) => {
+    const where = `streams[${i}]`;
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      problems.push(`${where} is not an object`);
+      return;
+    }
+    const e = entry as { tap_stream_id?: unknown; stream?: unknown; metadata?: unknown };
+    const name = typeof e.tap_stream_id === 'string' ? e.tap_stream_id : typeof e.stream === 'string' ? e.stream : undefined;
+    if (name === undefined) {
+      problems.push(`${where} has no "tap_stream_id"`);
+      return;
+    }
+    const metadata = readMetadata(e.metadata, `${where} (${name})`, problems);
+    if (!metadata) return;
+    const streamMd = metadata.get('') ?? {};
+    if (!isSelected(streamMd, false)) return;
+    const def = findStream(name);
+    if (!def) {
+      problems.push(`${where} selects "${name}", which this connector does not offer (its streams are: ${streams.map((s) => s.name).join(', ')}); run --discover again`);
+      return;
+    }
+    if (seen.has(name)) {
+      problems.push(`${where}: stream "${name}" is listed twice`);
+      return;
+    }
+    seen.add(name);
+    const method = replicationMethod(def, streamMd, `${where} (${name})`, problems);
+    if (!method) return;
+    const selection: SingerSelection = { def, mode: method === 'INCREMENTAL' ? 'incremental' : 'full_refresh' };
+    if (method === 'INCREMENTAL') selection.state = bookmarks[name];
+    const fields = selectedFields(def, metadata);
+    if (fields) selection.fields = fields;
+    selections.push(selection);
+  });
+  if (problems.length > 0) {
+    throw new ConnectorError('config_error', `The catalog has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n- ${problems.join('\n- ')}\n${catalogShape}`);
+  }
+  return selections;
+}
+
+/** Metadata by breadcrumb (`""` for the stream, the field name for a field). */
+function readMetadata(input: unknown, where: string, problems: string[]): Map<string, Record<string, unknown>> | undefined {
+  const byBreadcrumb = new Map<string, Record<string, unknown>>();
+  if (input === undefined) return byBreadcrumb;
+  if (!Array.isArray(input)) {
+    problems.push(`${where}: "metadata" must be a list of {"breadcrumb", "metadata"}`);
+    return undefined;
+  }
+  for (const [j, item] of input.entries()) {
+    const { breadcrumb, metadata } = (item ?? {}) as { breadcrumb?: unknown; metadata?: unknown };
+    const validBreadcrumb = Array.isArray(breadcrumb) && (breadcrumb.length === 0 || (breadcrumb.length === 2 && breadcrumb[0] === 'properties' && typeof breadcrumb[1] === 'string'));
+    if (!validBreadcrumb || metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
+      problems.push(`${where}: metadata[${j}] must be {"breadcrumb": [] or ["properties", "<field>"], "metadata": {...}}`);
+      return undefined;
+    }
+    byBreadcrumb.set(breadcrumb.length === 0 ? '' : (breadcrumb[1] as string), metadata as Record<string, unknown>);
+  }
+  return byBreadcrumb;
+}
+
+/**
+ * Singer's rule: automatic is always in, unsupported never; else `selected`, else
+ * `selected-by-default`, else the fallback (streams: out; fields of a selected stream: in).
+ */
+function isSelected(md: Record<string, unknown>, fallback: boolean): boolean {
+  if (md.inclusion === 'automatic') return true;
+  if (md.inclusion === 'unsupported') return false;
+  if (typeof md.selected === 'boolean') return md.selected;
+  if (typeof md['selected-by-default'] === 'boolean') return md['selected-by-default'];
+  return fallback;
+}
+
+function replicationMethod(def: StreamDefinition, md: Record<string, unknown>, where: string, problems: string[]): ReplicationMethod | undefined {
+  const key = replicationKeyOf(def);
+  const asked = md['replication-method'] ?? md['forced-replication-method'];
+  if (asked !== undefined && asked !== 'FULL_TABLE' && asked !== 'INCREMENTAL') {
+    problems.push(`${where}: replication-method ${JSON.stringify(asked)} is not supported; use "INCREMENTAL"${key ? '' : ' (not for this stream: it has no replication key)'} or "FULL_TABLE"`);
+    return undefined;
+  }
+  const method: ReplicationMethod = (asked as ReplicationMethod | undefined) ?? (key ? 'INCREMENTAL' : 'FULL_TABLE');
+  if (method === 'INCREMENTAL') {
+    if (!key) {
+      problems.push(`${where}: this stream has no replication key, so it can only be read with replication-method "FULL_TABLE"`);
+      return undefined;
+    }
+    const replicationKey = md['replication-key'];
+    if (replicationKey !== undefined && replicationKey !== key) {
+      problems.push(`${where}: replication-key ${JSON.stringify(replicationKey)} is not supported; this stream's only replication key is "${key}"`);
+      return undefined;
+    }
+  }
+  return method;
+}
+
+/** The selected fields in schema order, or undefined when every field is selected. */
+function selectedFields(def: StreamDefinition, metadata: Map<string, Record<string, unknown>>): string[] | undefined {
+  const all = Object.keys(streamSchema(def).properties);
+  const automatic = automaticFields(def);
+  const fields = all.filter((field) => {
+    if (automatic.has(field)) return true;
+    const md = metadata.get(field);
+    return md === undefined || isSelected(md, true);
+  });
+  return fields.length === all.length ? undefined : fields;
+}
+
+/**
+ * The bookmarks of a Singer state: `{"bookmarks": {...}}` as Meltano hands it over, or the
+ * `{"value": {"bookmarks": ...}}` of a STATE message. `{}` (no state yet) has no bookmarks.
+ */
+export function bookmarksFromSingerState(input: unknown): Record<string, unknown> {
+  const expected = 'It must be {"bookmarks": {"media": {"updatedAt": "<RFC 3339 time>", "state_version": 1}, ...}} (or the "value" of a STATE message).';
+  if (input === undefined || input === null) return {};
+  if (typeof input !== 'object' || Array.isArray(input)) throw new ConnectorError('config_error', `The state is not a JSON object. ${expected}`);
+  let state = input as Record<string, unknown>;
+  if (state.bookmarks === undefined && state.value !== undefined) {
+    if (state.value === null || typeof state.value !== 'object' || Array.isArray(state.value)) throw new ConnectorError('config_error', `The state's "value" is not an object. ${expected}`);
+    state = state.value as Record<string, unknown>;
+  }
+  const bookmarks = state.bookmarks;
+  if (bookmarks === undefined) return {};
+  if (bookmarks === null || typeof bookmarks !== 'object' || Array.isArray(bookmarks)) throw new ConnectorError('config_error', `The state's "bookmarks" is not an object. ${expected}`);
+  return { ...(bookmarks as Record<string, unknown>) };
+}

@@ -1,0 +1,161 @@
+import { connectorSpec, loadConfig, type Config } from '../../config/config.js';
+import type { OutputRecord } from '../../engine/records.js';
+import type { StreamState } from '../../engine/state.js';
+import { planSync, runSync, type SyncListener } from '../../engine/sync.js';
+import { toConnectorError, type ConnectorError } from '../../kaltura/errors.js';
+import { createKalturaClient } from '../../kaltura/index.js';
+import { LineWriter } from '../../sinks/lineWriter.js';
+import { streams } from '../../streams/index.js';
+import { readJsonFile } from '../../util/files.js';
+import { stderrLogger, type Logger } from '../../util/logger.js';
+import { packageInfo } from '../../util/paths.js';
+import { settingsOf } from '../airbyte/commands.js';
+import { bookmarksFromSingerState, keyProperties, selectionsFromSingerCatalog, singerCatalog, singerSchema, type SingerSelection } from './catalog.js';
+import * as msg from './messages.js';
+
+export const tapName = 'tap-kaltura';
+export const capabilities = ['catalog', 'discover', 'state', 'about'];
+
+/** Exit codes of the Singer and cron ways: success, a stream failed, bad input or usage. */
+export const exitCodes = { ok: 0, streamFailed: 1, badInput: 2 } as const;
+
+/**
+ * Singer output: SCHEMA before a stream's first record, RECORD lines, and a STATE holding every
+ * stream's bookmark after each checkpoint, which the engine only makes once the records it covers
+ * are written. Logs go to stderr.
+ */
+export class SingerOutput implements SyncListener {
+  private readonly selections = new Map<string, SingerSelection>();
+
+  constructor(
+    selections: SingerSelection[],
+    /** Bookmarks handed over with --state: those of streams not read now are kept as they are. */
+    private readonly bookmarks: Record<string, unknown>,
+    private readonly out = new LineWriter(process.stdout),
+    readonly log: Logger = stderrLogger,
+  ) {
+    for (const s of selections) this.selections.set(s.def.name, s);
+  }
+
+  flush(): Promise<void> {
+    return this.out.flush();
+  }
+
+  started(stream: string): Promise<void> {
+    const { def, mode, fields } = this.selection(stream);
+    const bookmarkProperties = mode === 'incremental' ? [def.cursorField] : [];
+    return this.out.write(msg.schemaMessage(stream, singerSchema(def, fields), keyProperties(def), bookmarkProperties));
+  }
+
+  async estimate(): Promise<void> {
+    // The engine logs the estimate; Singer has no message for it.
+  }
+
+  records(stream: string, records: OutputRecord[]): Promise<void> {
+    const { fields } = this.selection(stream);
+    const out = fields ? records.map((r) => project(r, fields)) : records;
+    return this.out.write(msg.recordLines(stream, out, new Date().toISOString()));
+  }
+
+  checkpoint(stream: string, state: StreamState): Promise<void> {
+    this.bookmarks[stream] = state;
+    return this.out.write(msg.stateMessage(this.bookmarks));
+  }
+
+  async completed(): Promise<void> {
+    // The engine logs the stream's end.
+  }
+
+  async failed(_stream: string, error: ConnectorError): Promise<void> {
+    // The engine has logged the message; the details help whoever reads the log.
+    if (error.internalMessage) this.log.debug(error.internalMessage);
+  }
+
+  private selection(stream: string): SingerSelection {
+    const s = this.selections.get(stream);
+    if (!s) throw new Error(`stream ${stream} was not selected`);
+    return s;
+  }
+}
+
+function project(record: OutputRecord, fields: string[]): OutputRecord {
+  const out: OutputRecord = {};
+  for (const f of fields) if (record[f] !== undefined) out[f] = record[f];
+  return out;
+}
+
+/** Without a catalog, every stream is read, incrementally where it has a cursor. */
+export function defaultSelections(bookmarks: Record<string, unknown>): SingerSelection[] {
+  return streams.map((def) => (def.cursorField ? { def, mode: 'incremental' as const, state: bookmarks[def.name] } : { def, mode: 'full_refresh' as const }));
+}
+
+/** `--discover`: the catalog on stdout, once the config is known to be valid. */
+export async function singerDiscover(configPath: string, out = new LineWriter(process.stdout), log: Logger = stderrLogger): Promise<number> {
+  return inputErrorsExit(log, async () => {
+    await loadConfig(configPath);
+    await out.write(`${JSON.stringify(singerCatalog(), null, 2)}\n`);
+    await out.flush();
+    return exitCodes.ok;
+  });
+}
+
+export interface SingerSyncPaths {
+  config: string;
+  catalog?: string;
+  state?: string;
+}
+
+/** A Singer sync: every selected stream, the STATE after the records it covers, exit 1 if a stream failed. */
+export async function singerSync(paths: SingerSyncPaths, out = new LineWriter(process.stdout), log: Logger = stderrLogger): Promise<number> {
+  let prepared: { config: Config; bookmarks: Record<string, unknown>; selections: SingerSelection[]; plan: ReturnType<typeof planSync> } | undefined;
+  const code = await inputErrorsExit(log, async () => {
+    const config = await loadConfig(paths.config);
+    const bookmarks = bookmarksFromSingerState(paths.state ? await readJsonFile(paths.state, 'state') : undefined);
+    const selections = paths.catalog ? selectionsFromSingerCatalog(await readJsonFile(paths.catalog, 'catalog'), bookmarks) : defaultSelections(bookmarks);
+    const plan = planSync(selections);
+    prepared = { config, bookmarks, selections, plan };
+    return exitCodes.ok;
+  });
+  if (!prepared) return code;
+  const { config, bookmarks, selections, plan } = prepared;
+  if (plan.length === 0) {
+    log.warn('The catalog selects no stream: nothing to read. Mark streams with "selected": true (Meltano: the select extra).');
+    return exitCodes.ok;
+  }
+  log.info(`Reading ${selections.map((s) => `${s.def.name} (${s.mode === 'incremental' ? 'INCREMENTAL' : 'FULL_TABLE'})`).join(', ')}`);
+  const output = new SingerOutput(selections, bookmarks, out, log);
+  const client = createKalturaClient(config, log);
+  const result = await runSync(client, output, log, settingsOf(config), plan);
+  await output.flush();
+  const summary = Object.entries(result.counts).map(([s, n]) => `${s}: ${n}`).join(', ');
+  log.info(`Sync finished: ${summary}${result.failed.length ? `; failed streams: ${result.failed.join(', ')}` : ''}`);
+  return result.failed.length > 0 ? exitCodes.streamFailed : exitCodes.ok;
+}
+
+/** `--about`: what Meltano (or a person) needs to know to configure the tap. */
+export function about(format: 'json' | 'text'): string {
+  const settings = connectorSpec.connectionSpecification as { properties: Record<string, { type?: string; description?: string; default?: unknown; airbyte_secret?: boolean }>; required?: string[] };
+  if (format === 'json') {
+    return `${JSON.stringify({ name: tapName, description: packageInfo.description, version: packageInfo.version, capabilities, settings }, null, 2)}\n`;
+  }
+  const required = new Set(settings.required ?? []);
+  const lines = [`${tapName} ${packageInfo.version}`, packageInfo.description, '', `Capabilities: ${capabilities.join(', ')}`, '', 'Settings:'];
+  for (const [name, s] of Object.entries(settings.properties)) {
+    const notes = [s.type ?? 'any', required.has(name) ? 'required' : undefined, s.airbyte_secret ? 'secret' : undefined, s.default !== undefined ? `default ${JSON.stringify(s.default)}` : undefined].filter(Boolean);
+    lines.push(`  ${name} (${notes.join(', ')}): ${s.description ?? ''}`);
+  }
+  lines.push('', `Streams: ${streams.map((s) => s.name).join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Bad input (config, catalog, state) is refused before any request, with exit code 2. */
+async function inputErrorsExit(log: Logger, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (err) {
+    const error = toConnectorError(err);
+    log.error(error.message);
+    if (error.failureType !== 'config_error' && error.internalMessage) log.debug(error.internalMessage);
+    return error.failureType === 'config_error' ? exitCodes.badInput : exitCodes.streamFailed;
+  }
+}

@@ -1,0 +1,155 @@
+import { closeSync, unlinkSync } from 'node:fs';
+import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * A file that only appears under its name once it is complete. Data goes to a hidden temporary
+ * name in the same directory (`.<name>.<pid>.tmp`, so the rename never crosses filesystems);
+ * `commit` flushes it to disk, closes it and renames it. A crash at any point leaves the final
+ * name untouched: either absent, or (for a replaced file) its previous complete content.
+ */
+export class AtomicFile {
+  private bytes = 0;
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    readonly tempPath: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  /** Opens the temporary file; refuses (EEXIST) rather than clobber one that is already there. */
+  static async create(path: string): Promise<AtomicFile> {
+    const tempPath = tempPathFor(path);
+    const handle = await open(tempPath, 'wx', 0o644);
+    return new AtomicFile(path, tempPath, handle);
+  }
+
+  /** Bytes written so far. */
+  get size(): number {
+    return this.bytes;
+  }
+
+  async write(text: string): Promise<void> {
+    const data = Buffer.from(text, 'utf8');
+    let offset = 0;
+    while (offset < data.length) {
+      const { bytesWritten } = await this.handle.write(data, offset, data.length - offset, this.bytes + offset);
+      offset += bytesWritten;
+    }
+    this.bytes += data.length;
+  }
+
+  /** Cuts the file back to `bytes` (what was written up to some earlier moment). */
+  async truncate(bytes: number): Promise<void> {
+    if (bytes >= this.bytes) return;
+    await this.handle.truncate(bytes);
+    this.bytes = bytes;
+  }
+
+  /** Flushes to disk, closes, renames to the final name, and makes the rename itself durable. */
+  async commit(): Promise<void> {
+    await this.handle.sync();
+    await this.close();
+    await rename(this.tempPath, this.path);
+    await syncDirectory(dirname(this.path));
+  }
+
+  /** Closes and removes the temporary file; the final name is never created. */
+  async discard(): Promise<void> {
+    await this.close().catch(() => undefined);
+    await unlink(this.tempPath).catch(() => undefined);
+  }
+
+  /** For a signal handler: nothing asynchronous can run any more. */
+  discardSync(): void {
+    if (!this.closed) {
+      this.closed = true;
+      try {
+        closeSync(this.handle.fd);
+      } catch {
+        // already closed
+      }
+    }
+    try {
+      unlinkSync(this.tempPath);
+    } catch {
+      // already gone (committed or discarded)
+    }
+  }
+
+  private async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close();
+  }
+}
+
+/** `dir/.name.<pid>.tmp`: hidden, in the same directory, and naming the process that writes it. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+}
+
+const tempName = /^\.(.+)\.(\d+)\.tmp$/;
+
+/**
+ * Removes temporary files that a killed run left behind: those this module names whose writing
+ * process is gone. Files of a live process (another run writing into the same directory) stay.
+ * Returns the names removed.
+ */
+export async function removeStaleTempFiles(dir: string, belongs: (finalName: string) => boolean = () => true): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(dir)) {
+    const match = tempName.exec(name);
+    if (!match || !belongs(match[1]!)) continue;
+    const pid = Number(match[2]);
+    if (pid === process.pid || isAlive(pid)) continue;
+    try {
+      await unlink(join(dir, name));
+      removed.push(name);
+    } catch {
+      // someone else removed it
+    }
+  }
+  return removed;
+}
+
+/** Replaces `path` with `text` atomically: readers see the old content or the new, never a mix. */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const file = await AtomicFile.create(path).catch(async (err: NodeJS.ErrnoException) => {
+    // A temporary file of this very process can only be left over from a failed earlier attempt.
+    if (err.code !== 'EEXIST') throw err;
+    await unlink(tempPathFor(path));
+    return AtomicFile.create(path);
+  });
+  try {
+    await file.write(text);
+    await file.commit();
+  } catch (err) {
+    await file.discard();
+    throw err;
+  }
+}
+
+/** Makes a rename in `dir` durable. Some filesystems cannot sync a directory; that is not an error. */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // EISDIR / EINVAL / EPERM on filesystems without directory fsync
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

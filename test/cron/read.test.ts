@@ -1,0 +1,233 @@
+import { before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { repoRoot, tempDir, writeJson } from '../helpers/cli.js';
+import { startFixture, type Fixture } from '../helpers/setup.js';
+import { run } from '../singer/run.js';
+
+let fx: Fixture;
+before(async () => {
+  fx = await startFixture({ entries: 2_500, categories: 150, seed: 71 });
+});
+after(() => fx.close());
+
+const fileName = (stream: string, format: string) => new RegExp(`^${stream}-\\d{8}T\\d{6}Z\\.${format}$`);
+const columnsOf = (stream: string) => Object.keys(JSON.parse(readFileSync(join(repoRoot, 'schemas', `${stream}.json`), 'utf8')).properties);
+const seconds = (iso: string) => Date.parse(iso) / 1000;
+const sorted = <T>(xs: T[]) => [...xs].sort((a, b) => String(a).localeCompare(String(b)));
+
+function cron(dir: string, options: { format?: 'csv' | 'jsonl'; state?: string | false; config?: string; extra?: string[]; env?: NodeJS.ProcessEnv; killWhen?: (stderr: string) => boolean } = {}) {
+  const args = ['read', '--config', options.config ?? fx.config(), '--output', options.format ?? 'csv', '--output-dir', dir, '--progress-interval', '0'];
+  if (options.state !== false) args.push('--state-file', options.state ?? join(dir, 'state.json'));
+  return run('connector', [...args, ...(options.extra ?? [])], { env: options.env ? { ...process.env, ...options.env } : undefined, killWhen: options.killWhen });
+}
+
+function filesOf(dir: string, stream: string, format = 'csv'): string[] {
+  return readdirSync(dir).filter((n) => fileName(stream, format).test(n)).sort();
+}
+
+/** A CSV file parsed back: its header and one object per row, every cell as text. */
+function readCsv(path: string): { header: string[]; rows: Array<Record<string, string>> } {
+  const [header, ...rows] = parse(readFileSync(path, 'utf8')) as string[][];
+  return { header: header!, rows: rows.map((r) => Object.fromEntries(header!.map((c, i) => [c, r[i]!]))) };
+}
+
+const readJsonl = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+
+/** The documented CSV form of a value. */
+const cell = (value: unknown) => (value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+
+test('a first run writes one complete file per stream and a state file; the CSV parses back to exactly the records', async () => {
+  const dir = tempDir();
+  const r = await cron(dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '', 'nothing on stdout');
+  const names = readdirSync(dir).sort();
+  assert.equal(names.length, 3, `two data files and the state file, nothing else: ${names.join(', ')}`);
+  const [media] = filesOf(dir, 'media');
+  const [categories] = filesOf(dir, 'categories');
+  assert.ok(media && categories);
+  assert.equal(media.slice(5), categories.slice(10), 'one timestamp per run');
+
+  const control = fx.emulator.control;
+  const csv = readCsv(join(dir, media));
+  assert.deepEqual(csv.header, columnsOf('media'), 'header row in schema order');
+  assert.deepEqual(sorted(csv.rows.map((row) => row.id)), sorted(control.truth('media').map((t) => t.id)));
+  const cats = readCsv(join(dir, categories));
+  assert.deepEqual(cats.header, columnsOf('categories'));
+  assert.deepEqual(sorted(cats.rows.map((row) => Number(row.id))), sorted(control.truth('categories').map((t) => t.id)));
+
+  // The same read as JSONL holds the records as the engine shaped them: every CSV cell must match.
+  const jsonDir = tempDir();
+  const j = await cron(jsonDir, { format: 'jsonl', state: false });
+  assert.equal(j.code, 0, j.stderr);
+  assert.deepEqual(readdirSync(jsonDir).length, 2, 'without --state-file, no state file');
+  const records = readJsonl(join(jsonDir, filesOf(jsonDir, 'media', 'jsonl')[0]!));
+  assert.ok(records.some((rec) => /\n/.test(rec.name)) && records.some((rec) => /"/.test(rec.name)) && records.some((rec) => /,/.test(rec.name)), 'the account has names with newlines, quotes and commas');
+  assert.ok(records.some((rec) => /[^\x00-\x7f]/.test(rec.name)), 'and non-ASCII names');
+  const byId = new Map(csv.rows.map((row) => [row.id, row]));
+  for (const rec of records) {
+    const row = byId.get(rec.id)!;
+    for (const column of csv.header) assert.equal(row[column], cell(rec[column]), `${rec.id}.${column}`);
+    assert.match(row.updatedAt!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'times in RFC 3339 UTC');
+  }
+
+  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
+  assert.equal(state.version, 1);
+  assert.deepEqual(Object.keys(state.streams).sort(), ['categories', 'media']);
+  for (const s of Object.values(state.streams) as Array<Record<string, any>>) {
+    assert.equal(s.state_version, 1);
+    assert.ok(seconds(s.updatedAt) <= control.now(), 'never past the moment the read started');
+  }
+  assert.match(r.stderr, /INFO media: [\d,]+ records of about [\d,]+ \(\d+%\), \d+ pages, [\d,]+ records\/s/, 'plain progress lines when stderr is not a terminal');
+  const summary = r.stderr.trimEnd().split('\n').at(-1)!;
+  assert.match(summary, new RegExp(`Read finished in [\\d.]+s: media: [\\d,]+ records in ${media}; categories: [\\d,]+ records in ${categories}; state file`));
+});
+
+test('the next run reads only what changed, into new files, and moves the state on', async () => {
+  const dir = tempDir();
+  const first = await cron(dir, { config: fx.config('admin', { lookback_window_seconds: 0 }) });
+  assert.equal(first.code, 0, first.stderr);
+  const before = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).streams;
+  const control = fx.emulator.control;
+  const updated = control.updateEntries(control.truth('media').slice(10, 14).map((t) => String(t.id)));
+  const added = control.addEntries(2);
+
+  const second = await cron(dir, { config: fx.config('admin', { lookback_window_seconds: 0 }) });
+  assert.equal(second.code, 0, second.stderr);
+  const mediaFiles = filesOf(dir, 'media');
+  assert.equal(mediaFiles.length, 2, 'one file per run');
+  const rows = readCsv(join(dir, mediaFiles[1]!)).rows;
+  const changed = new Set<string>([...updated, ...added]);
+  for (const id of changed) assert.ok(rows.some((row) => row.id === id), `changed entry ${id} is in the new file`);
+  for (const row of rows) assert.ok(changed.has(row.id!) || seconds(row.updatedAt!) >= seconds(before.media.updatedAt), `${row.id} is a change or at the saved cursor`);
+  const after = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).streams;
+  assert.ok(seconds(after.media.updatedAt) >= seconds(before.media.updatedAt));
+});
+
+test('a run killed in the middle leaves the previous state file and no file under a final name; the next run cleans up', async () => {
+  const dir = tempDir();
+  const state = join(dir, 'state.json');
+  const previous = `${JSON.stringify({ version: 1, streams: { media: { updatedAt: '2000-01-01T00:00:00Z', state_version: 1 }, categories: { updatedAt: '2000-01-01T00:00:00Z', state_version: 1 } } }, null, 2)}\n`;
+  writeFileSync(state, previous);
+  fx.emulator.control.setFaults({ latencyMs: 40, onlyServices: ['media.list', 'category.list'] });
+  let killed;
+  try {
+    killed = await cron(dir, { config: fx.config('admin', { page_size: 50 }), killWhen: (stderr) => /INFO (media|categories): [\d,]+ records/.test(stderr) });
+  } finally {
+    fx.emulator.control.clearFaults();
+  }
+  assert.equal(killed.signal, 'SIGKILL');
+  assert.equal(readFileSync(state, 'utf8'), previous, 'the state file is untouched');
+  const left = readdirSync(dir);
+  assert.deepEqual(left.filter((n) => !n.startsWith('.') && n !== 'state.json.lock'), ['state.json'], `no complete-looking file: ${left.join(', ')}`);
+  assert.ok(left.some((n) => /^\.media-.*\.csv\.\d+\.tmp$/.test(n)), 'only hidden temporary files');
+
+  const next = await cron(dir);
+  assert.equal(next.code, 0, next.stderr);
+  assert.match(next.stderr, /Removed \d temporary file\(s\) left by an interrupted run/);
+  assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.') || n.endsWith('.lock')), [], 'no temporary file and no lock left');
+  assert.equal(filesOf(dir, 'media').length, 1);
+});
+
+test('a stream that fails is named and exits 1; its file holds exactly what its saved state covers, the other stream completes', async () => {
+  const dir = tempDir();
+  const control = fx.emulator.control;
+  control.setFaults({ latencyMs: 20, onlyServices: ['media.list'] });
+  let r;
+  try {
+    r = await cron(dir, {
+      config: fx.config('admin', { page_size: 100, max_concurrency: 2 }),
+      env: { SOURCE_KALTURA_MAX_RETRY_SECONDS: '2' },
+      killWhen: (stderr) => {
+        // After media's third page, every later media request fails (the kill hook only watches here).
+        if (/INFO media: [\d,]+ records.*, 3 pages/.test(stderr)) control.setFaults({ httpErrorRate: 1, httpErrorStatuses: [503], onlyServices: ['media.list'] });
+        return false;
+      },
+    });
+  } finally {
+    control.clearFaults();
+  }
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /ERROR media: .*503/);
+  // (Requests of the failed stream's other windows may still log their retries after it.)
+  const summary = r.stderr.split('\n').find((l) => / Read failed for /.test(l)) ?? '';
+  assert.match(summary, /ERROR Read failed for media after [\d.]+s: media: FAILED, kept [\d,]+ records in media-\S+\.csv, state saved up to them; categories: [\d,]+ records in categories-/);
+
+  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).streams;
+  const [mediaFile] = filesOf(dir, 'media');
+  assert.ok(mediaFile && state.media, 'the part read before the failure is kept, with its state');
+  const ids = new Set(readCsv(join(dir, mediaFile)).rows.map((row) => row.id));
+  const covered = control.truth('media').filter((t) => t.updatedAt < seconds(state.media.updatedAt));
+  assert.ok(covered.length > 0 && covered.length < control.truth('media').length);
+  assert.deepEqual(covered.filter((t) => !ids.has(String(t.id))).map((t) => t.id), [], 'every record the state claims is in the file');
+  assert.equal(readCsv(join(dir, filesOf(dir, 'categories')[0]!)).rows.length, control.truth('categories').length);
+  assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.')), []);
+
+  // The next run goes on from the saved state and completes media.
+  const next = await cron(dir);
+  assert.equal(next.code, 0, next.stderr);
+  const second = new Set(readCsv(join(dir, filesOf(dir, 'media')[1]!)).rows.map((row) => row.id));
+  assert.deepEqual(control.truth('media').filter((t) => !ids.has(String(t.id)) && !second.has(String(t.id))).map((t) => t.id), [], 'the two files together hold every entry');
+});
+
+test('a full-refresh stream that fails leaves no file; a catalog chooses the streams and their modes', async () => {
+  const dir = tempDir();
+  const catalog = fx.catalog([['media', 'incremental'], ['categories', 'full_refresh']]);
+  fx.emulator.control.setFaults({ httpErrorRate: 1, httpErrorStatuses: [503], onlyServices: ['category.list'] });
+  let r;
+  try {
+    r = await cron(dir, { extra: ['--catalog', catalog], env: { SOURCE_KALTURA_MAX_RETRY_SECONDS: '2' } });
+  } finally {
+    fx.emulator.control.clearFaults();
+  }
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Read failed for categories/);
+  assert.deepEqual(filesOf(dir, 'categories'), [], 'an incomplete snapshot is not left to be mistaken for a complete one');
+  assert.equal(filesOf(dir, 'media').length, 1);
+  assert.deepEqual(Object.keys(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).streams), ['media'], 'no state for a full-refresh stream');
+
+  const only = tempDir();
+  const categoriesOnly = await cron(only, { format: 'jsonl', extra: ['--catalog', fx.catalog([['categories', 'full_refresh']])] });
+  assert.equal(categoriesOnly.code, 0, categoriesOnly.stderr);
+  assert.deepEqual(readdirSync(only).map((n) => n.replace(/\d{8}T\d{6}Z/, 'T')), ['categories-T.jsonl'], 'one stream, and no state file when nothing is incremental');
+});
+
+test('bad input exits 2, names the problem, and changes no file', async () => {
+  const dir = tempDir();
+  const state = join(dir, 'state.json');
+  const cases: Array<[string, Parameters<typeof cron>[1], RegExp]> = [
+    ['{"version": 1, "streams": {"media": {"updatedAt": "soon", "state_version": 1}}}', {}, /saved state of stream media has no valid "updatedAt"/],
+    ['{"bookmarks": {}}', {}, /not a state file of this connector: .*unknown key "bookmarks"/],
+    ['{"version": 1, "streams": {}}', { config: writeJson(dir, 'bad-config.json', { partner_id: 1 }) }, /app_token_id: is required/],
+    ['{"version": 1, "streams": {}}', { extra: ['--catalog', writeJson(dir, 'catalog.json', { streams: [{ stream: { name: 'playlists' }, sync_mode: 'full_refresh', destination_sync_mode: 'overwrite' }] })] }, /"playlists"/],
+    ['{"version": 1, "streams": {}}', { extra: ['--state', state] }, /with --output use --state-file/],
+  ];
+  for (const [content, options, reason] of cases) {
+    writeFileSync(state, content);
+    const r = await cron(dir, options);
+    assert.equal(r.code, 2, `${reason}: ${r.stderr}`);
+    assert.match(r.stderr, reason);
+    assert.equal(readFileSync(state, 'utf8'), content, 'the state file is untouched');
+    assert.deepEqual(readdirSync(dir).filter((n) => /\.(csv|jsonl|tmp|lock)$/.test(n)), [], 'no data file, temporary file or lock left');
+  }
+  const missingDir = await run('connector', ['read', '--config', fx.config(), '--output', 'csv']);
+  assert.equal(missingDir.code, 2);
+  assert.match(missingDir.stderr, /--output-dir/);
+  const wrongFormat = await run('connector', ['read', '--config', fx.config(), '--output', 'xlsx', '--output-dir', dir]);
+  assert.equal(wrongFormat.code, 2);
+  assert.match(wrongFormat.stderr, /csv, jsonl|"csv", "jsonl"/);
+});
+
+test('a second run on the same state file while the first is alive refuses to start', async () => {
+  const dir = tempDir();
+  const state = join(dir, 'state.json');
+  copyFileSync(join(repoRoot, 'package.json'), join(dir, 'unrelated.json'));
+  writeFileSync(`${state}.lock`, `${process.pid}\n`);
+  const r = await cron(dir);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, new RegExp(`Another run \\(process ${process.pid}\\) is using the state file`));
+  assert.deepEqual(readdirSync(dir).sort(), ['state.json.lock', 'unrelated.json']);
+});

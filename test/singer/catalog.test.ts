@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bookmarksFromSingerState, selectionsFromSingerCatalog, singerCatalog } from '../../connector/protocol/singer/catalog.js';
+import { streams } from '../../connector/streams/index.js';
+import { ConnectorError } from '../../connector/kaltura/errors.js';
+
+type Catalog = { streams: Array<{ tap_stream_id: string; stream: string; schema: any; metadata: Array<{ breadcrumb: string[]; metadata: Record<string, any> }> }> };
+
+const discovered = () => structuredClone(singerCatalog()) as Catalog;
+
+function streamMd(catalog: Catalog, name: string): Record<string, any> {
+  return catalog.streams.find((s) => s.tap_stream_id === name)!.metadata.find((m) => m.breadcrumb.length === 0)!.metadata;
+}
+
+function fieldMd(catalog: Catalog, name: string, field: string): Record<string, any> {
+  return catalog.streams.find((s) => s.tap_stream_id === name)!.metadata.find((m) => m.breadcrumb[1] === field)!.metadata;
+}
+
+function keysDeep(value: unknown, out = new Set<string>()): Set<string> {
+  if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) keysDeep(v, out.add(k));
+  return out;
+}
+
+test('the discovered catalog describes every stream with Singer stream and field metadata', () => {
+  const catalog = discovered();
+  assert.deepEqual(catalog.streams.map((s) => s.tap_stream_id), streams.map((s) => s.name));
+  for (const entry of catalog.streams) {
+    assert.equal(entry.stream, entry.tap_stream_id);
+    assert.equal(entry.schema.type, 'object');
+    const md = streamMd(catalog, entry.tap_stream_id);
+    assert.equal(md.inclusion, 'available');
+    assert.equal(md['selected-by-default'], true);
+    assert.deepEqual(md['table-key-properties'], ['id']);
+    assert.deepEqual(md['valid-replication-keys'], ['updatedAt']);
+    assert.equal(md['forced-replication-method'], undefined, 'every stream has a cursor, so none is forced to FULL_TABLE');
+    assert.equal(md.selected, undefined, 'selecting is the user\'s choice');
+    const fields = entry.metadata.filter((m) => m.breadcrumb.length === 2).map((m) => m.breadcrumb[1]);
+    assert.deepEqual(fields, Object.keys(entry.schema.properties), 'one breadcrumb per schema field, in schema order');
+    assert.ok(entry.metadata.every((m) => m.breadcrumb.length === 0 || m.breadcrumb[0] === 'properties'));
+    assert.equal(fieldMd(catalog, entry.tap_stream_id, 'id').inclusion, 'automatic');
+    assert.equal(fieldMd(catalog, entry.tap_stream_id, 'updatedAt').inclusion, 'automatic');
+    assert.equal(fieldMd(catalog, entry.tap_stream_id, 'name').inclusion, 'available');
+    assert.equal(entry.schema.properties.updatedAt.format, 'date-time');
+    assert.deepEqual([...keysDeep(entry.schema)].filter((k) => k.startsWith('airbyte_')), [], 'no Airbyte-only keywords in a Singer schema');
+  }
+});
+
+test('the discovered catalog handed back unchanged reads every stream incrementally, with every field', () => {
+  const selections = selectionsFromSingerCatalog(discovered(), {});
+  assert.deepEqual(selections.map((s) => [s.def.name, s.mode, s.fields]), streams.map((s) => [s.name, 'incremental', undefined]));
+});
+
+test('only selected streams are read, with the replication method the catalog asks for', () => {
+  const catalog = discovered();
+  streamMd(catalog, 'media').selected = true;
+  streamMd(catalog, 'media')['replication-method'] = 'FULL_TABLE';
+  streamMd(catalog, 'categories').selected = false;
+  const bookmarks = { media: { updatedAt: '2024-01-01T00:00:00Z', state_version: 1 } };
+  const selections = selectionsFromSingerCatalog(catalog, bookmarks);
+  assert.deepEqual(selections.map((s) => [s.def.name, s.mode]), [['media', 'full_refresh']]);
+  assert.equal(selections[0]!.state, undefined, 'a FULL_TABLE read ignores the bookmark');
+
+  streamMd(catalog, 'media')['replication-method'] = 'INCREMENTAL';
+  streamMd(catalog, 'media')['replication-key'] = 'updatedAt';
+  const incremental = selectionsFromSingerCatalog(catalog, bookmarks);
+  assert.deepEqual(incremental.map((s) => [s.def.name, s.mode, s.state]), [['media', 'incremental', bookmarks.media]]);
+});
+
+test('deselected fields are left out, but the key and replication key always stay', () => {
+  const catalog = discovered();
+  for (const m of catalog.streams.find((s) => s.tap_stream_id === 'categories')!.metadata) {
+    if (m.breadcrumb.length === 2) m.metadata.selected = ['name', 'fullName'].includes(m.breadcrumb[1]!);
+  }
+  streamMd(catalog, 'media').selected = false;
+  const [categories] = selectionsFromSingerCatalog(catalog, {});
+  assert.deepEqual(categories!.fields, ['id', 'name', 'fullName', 'updatedAt']);
+});
+
+test('a catalog asking for what the streams cannot do is refused with every problem named', () => {
+  const catalog = discovered();
+  streamMd(catalog, 'media')['replication-method'] = 'LOG_BASED';
+  streamMd(catalog, 'categories')['replication-key'] = 'createdAt';
+  catalog.streams.push({ tap_stream_id: 'playlists', stream: 'playlists', schema: {}, metadata: [{ breadcrumb: [], metadata: { selected: true } }] });
+  catalog.streams.push({ tap_stream_id: 'flavors', stream: 'flavors', schema: {}, metadata: [{ breadcrumb: [], metadata: { selected: false } }] });
+  assert.throws(
+    () => selectionsFromSingerCatalog(catalog, {}),
+    (err: unknown) => {
+      assert.ok(err instanceof ConnectorError);
+      assert.equal(err.failureType, 'config_error');
+      assert.match(err.message, /3 problems/);
+      assert.match(err.message, /LOG_BASED/);
+      assert.match(err.message, /replication-key "createdAt".*only replication key is "updatedAt"/);
+      assert.match(err.message, /"playlists".*media, categories/);
+      assert.doesNotMatch(err.message, /flavors/, 'a stream that is not selected is not this connector\'s business');
+      return true;
+    },
+  );
+  assert.throws(() => selectionsFromSingerCatalog([], {}), /no "streams" list/);
+  assert.throws(() => selectionsFromSingerCatalog({ streams: [{ tap_stream_id: 'media', metadata: {} }] }, {}), /metadata.*must be a list/);
+});
+
+test('Singer state is read as Meltano passes it, or as the value of a STATE message', () => {
+  const media = { updatedAt: '2024-05-01T12:00:00Z', state_version: 1 };
+  assert.deepEqual(bookmarksFromSingerState({ bookmarks: { media } }), { media });
+  assert.deepEqual(bookmarksFromSingerState({ value: { bookmarks: { media } } }), { media });
+  assert.deepEqual(bookmarksFromSingerState({ type: 'STATE', value: { bookmarks: { media } } }), { media });
+  assert.deepEqual(bookmarksFromSingerState({}), {});
+  assert.deepEqual(bookmarksFromSingerState(undefined), {});
+  assert.throws(() => bookmarksFromSingerState([{ type: 'STREAM' }]), /not a JSON object/);
+  assert.throws(() => bookmarksFromSingerState({ bookmarks: [] }), /"bookmarks" is not an object/);
+});
