@@ -1,6 +1,7 @@
 // `npm run bench`: the connector's speed and memory, each figure measured side by side with its
 // reference in the same run (the machines are shared and noisy), printed as Markdown.
-// BENCH_QUICK=1 runs smaller sizes (for a smoke run); BENCH_SKIP_1M=1 skips the 1,000,000 run.
+// BENCH_QUICK=1 runs smaller sizes (for a smoke run); BENCH_SKIP_1M=1 skips the 1,000,000 run;
+// BENCH_SKIP_MEMORY=1 skips the memory runs.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -199,6 +200,7 @@ async function main(): Promise<void> {
   }
 
   // 3: memory.
+  if (process.env.BENCH_SKIP_MEMORY === '1') return;
   say('## 3. Peak memory of a full read');
   say();
   say('| entries | records | peak RSS MB | wall s |');

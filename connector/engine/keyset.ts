@@ -3,6 +3,7 @@ import { ConnectorError } from '../kaltura/errors.js';
 import type { KalturaObject } from './records.js';
 import type { StreamDefinition } from '../streams/definition.js';
 import type { SourceSelector } from './source.js';
+import type { ListResponse } from '../kaltura/client.js';
 
 /** Kaltura reads any time whose absolute value is at most ten years as relative to now. */
 export const relativeTimeLimit = 315_360_000;
@@ -41,6 +42,8 @@ export interface KeysetOptions {
   def: StreamDefinition;
   source: SourceSelector;
   pageSize: number;
+  /** Requests one reader may keep in flight where pages are independent (offset pages of a crowded second). */
+  readers?: number;
   log: (message: string) => void;
 }
 
@@ -98,9 +101,10 @@ export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): As
 /**
  * A second shared by more rows than `idNotIn` can exclude (bulk updates give thousands of rows
  * one `updatedAt`). That second is read by itself, cut by the tie-breaker field into windows of
- * fewer than 10,000 rows (counted first), each paged by offset. Offsets are safe here only if no
- * row leaves the window during the pass, so the window is counted again after it and re-read if
- * it shrank. Rows already yielded are skipped by id; the set is bounded by the rows of one second.
+ * fewer than 10,000 rows (counted first), each paged by offset, several pages at once. Offsets are
+ * safe only if no row leaves the window during the pass: a pass that returns fewer distinct rows
+ * than were counted is repeated. Rows already yielded are skipped by id; the set is bounded by
+ * the rows of one second.
  */
 async function* readCrowdedSecond(opts: KeysetOptions, second: number, seen: Set<string | number>): AsyncGenerator<Page> {
   const { def, pageSize } = opts;
@@ -112,21 +116,50 @@ async function* readCrowdedSecond(opts: KeysetOptions, second: number, seen: Set
   for (const w of windows) {
     for (let pass = 1; ; pass++) {
       const filter = { ...w.filter, orderBy: `+${def.tieBreakerField}` };
-      for (let pageIndex = 1; (pageIndex - 1) * pageSize < listingCap; pageIndex++) {
-        const answer = await opts.source.list(filter, { pageSize, pageIndex });
-        const fresh = answer.objects.filter((row) => !seen.has(row.id as string | number));
-        for (const row of fresh) seen.add(row.id as string | number);
+      const pages = Math.min(Math.ceil(w.count / pageSize), Math.floor(listingCap / pageSize));
+      const returned = new Set<string | number>();
+      for await (const answer of fetchPagesInOrder(opts, filter, pages)) {
+        const fresh: KalturaObject[] = [];
+        for (const row of answer.objects) {
+          const id = row.id as string | number;
+          returned.add(id);
+          if (seen.has(id)) continue;
+          seen.add(id);
+          fresh.push(row);
+        }
         if (fresh.length > 0) yield { rows: fresh, checkpoint: second };
-        if (answer.objects.length < pageSize) break;
       }
-      const after = await countRows(opts, w.filter);
-      if (after >= w.count) break;
+      if (returned.size >= w.count) break;
       if (pass >= 5) throw new ConnectorError('transient_error', `${def.name}: the rows at ${def.cursorField} ${second} kept changing while they were read; run the sync again.`);
-      opts.log(`${def.name}: ${w.count - after} rows left the window while it was read; reading it again`);
-      w.count = after;
+      const now = await countRows(opts, w.filter);
+      opts.log(`${def.name}: the rows at ${def.cursorField} ${second} changed while they were read (${w.count} counted, ${returned.size} returned, now ${now}); reading them again`);
+      w.count = now;
     }
   }
   yield { rows: [], checkpoint: second + 1 };
+}
+
+/** Offset pages 1..n of one query, `readers` requests at a time, handed on in page order. */
+async function* fetchPagesInOrder(opts: KeysetOptions, filter: Record<string, string | number>, pages: number): AsyncGenerator<ListResponse<KalturaObject>> {
+  type Outcome = { answer: ListResponse<KalturaObject> } | { error: unknown };
+  const inFlight: Array<Promise<Outcome>> = [];
+  let next = 1;
+  const request = (pageIndex: number): Promise<Outcome> =>
+    opts.source.list(filter, { pageSize: opts.pageSize, pageIndex }).then(
+      (answer) => ({ answer }),
+      (error: unknown) => ({ error }),
+    );
+  const width = Math.max(1, opts.readers ?? 1);
+  while (next <= pages && inFlight.length < width) inFlight.push(request(next++));
+  while (inFlight.length > 0) {
+    const outcome = await inFlight.shift()!;
+    if ('error' in outcome) {
+      // The other requests still in flight settle on their own; their outcomes are captured.
+      throw outcome.error;
+    }
+    if (next <= pages) inFlight.push(request(next++));
+    yield outcome.answer;
+  }
 }
 
 interface CountedWindow {

@@ -25,28 +25,30 @@ export function isoSeconds(seconds: number): string {
 }
 
 /**
- * Turns Kaltura objects into records of the stream's schema: only declared fields, in schema
- * order (stable CSV columns), `format: date-time` fields converted from unix seconds. Then checks
- * each record against the schema once; a record that fails is reported with the reason.
+ * Turns Kaltura objects into records of the stream's schema: only declared fields (sinks that
+ * need a column order take it from the schema), `format: date-time` fields converted from unix
+ * seconds. Then checks each record against the schema once; a record that fails is reported.
  */
 export class RecordShaper {
-  private readonly keys: string[];
-  private readonly timeKeys: Set<string>;
+  /** Declared fields: 1 copied as they are, 2 unix seconds turned into RFC 3339. */
+  private readonly fields: Record<string, 1 | 2>;
   private readonly validate: ValidateFunction;
 
   constructor(def: StreamDefinition) {
     const schema = streamSchema(def);
-    this.keys = Object.keys(schema.properties);
-    this.timeKeys = new Set(this.keys.filter((k) => schema.properties[k]?.format === 'date-time'));
+    this.fields = Object.create(null) as Record<string, 1 | 2>;
+    for (const [key, property] of Object.entries(schema.properties)) this.fields[key] = property.format === 'date-time' ? 2 : 1;
     this.validate = ajv.compile(schema);
   }
 
+  /** Walks the fields Kaltura sent (it drops nulls, so fewer than the schema declares). */
   shape(raw: KalturaObject): OutputRecord {
     const out: OutputRecord = {};
-    for (const key of this.keys) {
+    for (const key in raw) {
+      const kind = this.fields[key];
+      if (kind === undefined) continue;
       const value = raw[key];
-      if (value === undefined) continue;
-      out[key] = typeof value === 'number' && this.timeKeys.has(key) ? isoSeconds(value) : value;
+      out[key] = kind === 2 && typeof value === 'number' ? isoSeconds(value) : value;
     }
     return out;
   }

@@ -5,6 +5,9 @@ export interface WindowedOptions extends KeysetOptions {
   readers: number;
 }
 
+/** A window is cut only when it has at least this many pages left: each window costs a last, partial page. */
+const minPagesToCut = 8;
+
 interface Slot {
   window: KeysetWindow;
   /** The slot this window was cut from: its row estimate shrinks by what the cut took. */
@@ -34,7 +37,7 @@ export async function* readWindows(opts: WindowedOptions, range: { from?: number
   const queue = new BoundedQueue<Item>(Math.max(2, opts.readers * 2));
   let running = 0;
   let stopped = false;
-  const minRowsToCut = opts.pageSize * 4;
+  const minRowsToCut = opts.pageSize * minPagesToCut;
 
   const start = (window: KeysetWindow, parent?: Slot, after?: Slot) => {
     const slot: Slot = { window, parent, exhausted: false, finished: false };
@@ -109,6 +112,7 @@ export async function* readWindows(opts: WindowedOptions, range: { from?: number
       first = false;
       yield page;
     }
+    opts.log(`${opts.def.name}: the range was read in ${slots.length} window(s)`);
   } finally {
     stopped = true;
     queue.close();
