@@ -44,6 +44,8 @@ export interface KeysetOptions {
   pageSize: number;
   /** Requests one reader may keep in flight where pages are independent (offset pages of a crowded second). */
   readers?: number;
+  /** Aborted when the read is abandoned: requests still queued or retrying stop. */
+  signal?: AbortSignal;
   log: (message: string) => void;
 }
 
@@ -66,7 +68,7 @@ export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): As
     setLowerBound(filter, `${cursor}GreaterThanOrEqual`, lower);
     setUpperBound(filter, `${cursor}LessThanOrEqual`, upper);
     if (seenAtLower.size > 0) filter.idNotIn = [...seenAtLower].join(',');
-    const answer = await opts.source.list(filter, { pageSize, pageIndex: 1 });
+    const answer = await opts.source.list(filter, { pageSize, pageIndex: 1 }, opts.signal);
     const first = window.totalCount === undefined;
     if (first) window.totalCount = answer.totalCount;
     // The window may have been cut while the request was out: rows past the new end belong to
@@ -145,7 +147,7 @@ async function* fetchPagesInOrder(opts: KeysetOptions, filter: Record<string, st
   const inFlight: Array<Promise<Outcome>> = [];
   let next = 1;
   const request = (pageIndex: number): Promise<Outcome> =>
-    opts.source.list(filter, { pageSize: opts.pageSize, pageIndex }).then(
+    opts.source.list(filter, { pageSize: opts.pageSize, pageIndex }, opts.signal).then(
       (answer) => ({ answer }),
       (error: unknown) => ({ error }),
     );
@@ -196,11 +198,11 @@ async function splitUnderCap(opts: KeysetOptions, base: Record<string, string | 
 }
 
 async function countRows(opts: KeysetOptions, filter: Record<string, string | number>): Promise<number> {
-  return (await opts.source.list(filter, { pageSize: 1, pageIndex: 1 })).totalCount;
+  return (await opts.source.list(filter, { pageSize: 1, pageIndex: 1 }, opts.signal)).totalCount;
 }
 
 async function edgeValue(opts: KeysetOptions, filter: Record<string, string | number>, field: string, direction: '+' | '-'): Promise<number> {
-  const answer = await opts.source.list({ ...filter, orderBy: `${direction}${field}` }, { pageSize: 1, pageIndex: 1 });
+  const answer = await opts.source.list({ ...filter, orderBy: `${direction}${field}` }, { pageSize: 1, pageIndex: 1 }, opts.signal);
   const row = answer.objects[0];
   if (!row) throw new ConnectorError('transient_error', `${opts.def.name}: rows disappeared while they were counted; run the sync again.`);
   return cursorOf(row, field);

@@ -28,13 +28,14 @@ export class SourceSelector {
     return this.current.service;
   }
 
-  async list(filter: Record<string, string | number>, pager: Pager): Promise<ListResponse<KalturaObject>> {
+  async list(filter: Record<string, string | number>, pager: Pager, signal?: AbortSignal): Promise<ListResponse<KalturaObject>> {
     const source = this.current;
     try {
-      return await this.client.list<KalturaObject>(source.service, {
-        filter: { objectType: source.filterObjectType, ...source.filter, ...filter },
-        pager: { objectType: 'KalturaFilterPager', ...pager },
-      });
+      return await this.client.list<KalturaObject>(
+        source.service,
+        { filter: { objectType: source.filterObjectType, ...source.filter, ...filter }, pager: { objectType: 'KalturaFilterPager', ...pager } },
+        signal,
+      );
     } catch (err) {
       if (!this.canFallBack(err, source)) throw err;
       if (!this.usingFallback) {
@@ -42,7 +43,7 @@ export class SourceSelector {
         this.current = this.def.fallbackSource!;
         this.log(`${this.def.name}: ${this.def.fallbackSource!.reason}`);
       }
-      return this.list(filter, pager);
+      return this.list(filter, pager, signal);
     }
   }
 

@@ -1,4 +1,5 @@
 import type { KalturaClient } from '../kaltura/client.js';
+import type { Config } from '../config/config.js';
 import { ConnectorError } from '../kaltura/errors.js';
 import { describeFailure } from '../kaltura/errorTable.js';
 import type { StreamDefinition } from '../streams/definition.js';
@@ -40,6 +41,11 @@ export interface SyncSettings {
   readers: number;
   /** How often progress is logged. */
   progressIntervalMs?: number;
+}
+
+/** The engine's settings as the config gives them, the same for every protocol. */
+export function settingsOf(config: Config): SyncSettings {
+  return { pageSize: config.page_size, lookbackSeconds: config.lookback_window_seconds, startTime: config.startTime, readers: config.max_concurrency };
 }
 
 export interface SyncResult {

@@ -32,7 +32,11 @@ type Item = { slot: Slot; page: Page } | { slot: Slot; end: true } | { error: un
  * progress, among unfinished windows, of what has been handed on: every row below it has been
  * delivered, whatever the order of delivery.
  */
-export async function* readWindows(opts: WindowedOptions, range: { from?: number; to: number }): AsyncGenerator<Page> {
+export async function* readWindows(options: WindowedOptions, range: { from?: number; to: number }): AsyncGenerator<Page> {
+  // When the read ends early (a window failed, or the consumer stopped), requests of the other
+  // windows that are queued, in flight or waiting to retry are abandoned, not left running.
+  const abandon = new AbortController();
+  const opts: WindowedOptions = { ...options, signal: options.signal ? AbortSignal.any([options.signal, abandon.signal]) : abandon.signal };
   const slots: Slot[] = [];
   const queue = new BoundedQueue<Item>(Math.max(2, opts.readers * 2));
   let running = 0;
@@ -115,6 +119,7 @@ export async function* readWindows(opts: WindowedOptions, range: { from?: number
     opts.log(`${opts.def.name}: the range was read in ${slots.length} window(s)`);
   } finally {
     stopped = true;
+    abandon.abort(new Error('the read was abandoned'));
     queue.close();
   }
 }

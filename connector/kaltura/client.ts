@@ -24,11 +24,11 @@ export class KalturaClient {
     private readonly log: Logger,
   ) {}
 
-  async call<T>(service: string, action: string, params: Params): Promise<T> {
+  async call<T>(service: string, action: string, params: Params, signal?: AbortSignal): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const ks = await this.session.ks();
       try {
-        return await this.transport.call<T>(service, action, { ...params, ks });
+        return await this.transport.call<T>(service, action, { ...params, ks }, signal);
       } catch (err) {
         if (!(err instanceof KalturaApiError && err.code === 'INVALID_KS') || attempt >= maxRelogins) throw err;
         this.log.info(`${service}.${action}: the session was refused (${err.args.KSID ?? 'INVALID_KS'}); logging in again and resending the same request`);
@@ -37,8 +37,8 @@ export class KalturaClient {
     }
   }
 
-  list<T = Record<string, unknown>>(service: string, params: Params): Promise<ListResponse<T>> {
-    return this.call<ListResponse<T>>(service, 'list', params);
+  list<T = Record<string, unknown>>(service: string, params: Params, signal?: AbortSignal): Promise<ListResponse<T>> {
+    return this.call<ListResponse<T>>(service, 'list', params, signal);
   }
 
   /** Kaltura's clock, for upper bounds that must not run ahead of the server. */

@@ -42,9 +42,10 @@ export class KalturaTransport {
   }
 
   /** Calls with retries for transient failures; a Kaltura error that is not transient is thrown at once. */
-  async call<T>(service: string, action: string, params: Params): Promise<T> {
+  async call<T>(service: string, action: string, params: Params, signal?: AbortSignal): Promise<T> {
     const { limiter, log } = this.options;
-    return pRetry(() => limiter.run(() => this.once<T>(service, action, params)), {
+    return pRetry(() => limiter.run(() => this.once<T>(service, action, params, signal)), {
+      signal,
       retries: this.retries,
       maxRetryTime: this.maxRetryTimeMs,
       minTimeout: this.minBackoffMs,
@@ -74,7 +75,9 @@ export class KalturaTransport {
   }
 
   /** One HTTP exchange, answer parsed; API errors thrown as KalturaApiError. */
-  private async once<T>(service: string, action: string, params: Params): Promise<T> {
+  private async once<T>(service: string, action: string, params: Params, signal?: AbortSignal): Promise<T> {
+    // A request queued behind the limiter may start after its read was abandoned.
+    signal?.throwIfAborted();
     const url = `${this.options.serviceUrl}/api_v3/service/${service}/action/${action}`;
     const body = JSON.stringify({ ...params, format: 1, clientTag });
     let response: Response;
@@ -83,9 +86,10 @@ export class KalturaTransport {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
         body,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs)]) : AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (err) {
+      signal?.throwIfAborted();
       throw new TransportError(networkFailure(err, this.options.timeoutMs), undefined, undefined, { cause: err });
     }
     let text: string;

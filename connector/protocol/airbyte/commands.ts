@@ -1,5 +1,6 @@
 import { connectorSpec, loadConfig, type Config } from '../../config/config.js';
-import { planSync, runSync, type SyncListener } from '../../engine/sync.js';
+import { planSync, runSync, settingsOf, type SyncListener } from '../../engine/sync.js';
+import { secrets } from '../../util/redact.js';
 import { SourceSelector } from '../../engine/source.js';
 import { createKalturaClient } from '../../kaltura/index.js';
 import { toConnectorError } from '../../kaltura/errors.js';
@@ -31,7 +32,8 @@ export class AirbyteOutput implements SyncListener {
     return this.out.write(msg.estimateMessage(stream, rows));
   }
   records(stream: string, records: object[]): Promise<void> {
-    return this.out.write(msg.recordLines(stream, records, Date.now()));
+    // Kaltura URLs (downloadUrl, dataUrl) can carry a KS: a page of lines is redacted at once.
+    return this.out.write(secrets.redact(msg.recordLines(stream, records, Date.now())));
   }
   checkpoint(stream: string, state: object, recordsSinceLast: number): Promise<void> {
     return this.out.write(msg.stateMessage(stream, state, recordsSinceLast));
@@ -110,10 +112,6 @@ export async function read(out: AirbyteOutput, paths: { config: string; catalog:
     out.log.info(`Sync finished: ${summary}${result.failed.length ? `; failed streams: ${result.failed.join(', ')}` : ''}`);
     return result.failed.length > 0 ? 1 : 0;
   });
-}
-
-export function settingsOf(config: Config) {
-  return { pageSize: config.page_size, lookbackSeconds: config.lookback_window_seconds, startTime: config.startTime, readers: config.max_concurrency };
 }
 
 /** Input errors (config, catalog, state) end the run with a TRACE error before any request is sent. */

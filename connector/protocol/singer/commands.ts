@@ -1,7 +1,7 @@
 import { connectorSpec, loadConfig, type Config } from '../../config/config.js';
 import type { OutputRecord } from '../../engine/records.js';
 import type { StreamState } from '../../engine/state.js';
-import { planSync, runSync, type SyncListener } from '../../engine/sync.js';
+import { planSync, runSync, settingsOf, type SyncListener } from '../../engine/sync.js';
 import { toConnectorError, type ConnectorError } from '../../kaltura/errors.js';
 import { createKalturaClient } from '../../kaltura/index.js';
 import { LineWriter } from '../../sinks/lineWriter.js';
@@ -9,7 +9,6 @@ import { streams } from '../../streams/index.js';
 import { readJsonFile } from '../../util/files.js';
 import { stderrLogger, type Logger } from '../../util/logger.js';
 import { packageInfo } from '../../util/paths.js';
-import { settingsOf } from '../airbyte/commands.js';
 import { bookmarksFromSingerState, keyProperties, selectionsFromSingerCatalog, singerCatalog, singerSchema, type SingerSelection } from './catalog.js';
 import * as msg from './messages.js';
 
