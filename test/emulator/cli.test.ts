@@ -1,0 +1,34 @@
+/** `npm run emulator`: the first stdout line is one JSON object; SIGTERM stops it. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+const main = fileURLToPath(new URL('../../fixtures/emulator/main.js', import.meta.url));
+
+test('main prints {url, partnerId, tokens, counts} first, serves, and stops on SIGTERM', async () => {
+  const child = spawn(process.execPath, [main, '--port', '0', '--entries', '300', '--categories', '12', '--seed', '9', '--latency-ms', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const first = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout });
+    rl.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+  });
+  const info = JSON.parse(first);
+  assert.match(info.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.equal(typeof info.partnerId, 'number');
+  for (const key of ['admin', 'adminSha1', 'adminMd5', 'adminSha512', 'adminNoEntitlement', 'user', 'userList', 'readOnly', 'disabled', 'expired', 'short', 'blockedPartner', 'blockedUser', 'entitled', 'entitledDisable']) {
+    const t = info.tokens[key];
+    assert.ok(t, key);
+    assert.match(t.id, /^0_[0-9a-z]{8}$/);
+    assert.match(t.token, /^[0-9a-f]{32}$/);
+    assert.ok(['MD5', 'SHA1', 'SHA256', 'SHA512'].includes(t.hashType));
+    assert.equal(typeof t.partnerId, 'number');
+  }
+  assert.equal(info.counts.entries, 300);
+  const r = await fetch(`${info.url}/api_v3/service/session/action/startWidgetSession`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ format: 1, widgetId: `_${info.partnerId}` }) });
+  assert.equal(((await r.json()) as { objectType: string }).objectType, 'KalturaStartWidgetSessionResponse');
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
