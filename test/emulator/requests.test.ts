@@ -131,3 +131,19 @@ test('multirequest without format answers XML items', async () => {
   const r = await post(`${emu.url}/api_v3/service/multirequest`, JSON.stringify(body));
   assert.match(r.text, /^<\?xml version="1\.0" encoding="utf-8"\?><xml><result><item><objectType>KalturaMediaListResponse<\/objectType>.*<\/item><item><error><code>ACTION_DOES_NOT_EXISTS<\/code>/);
 });
+
+test('system.getTime answers the server clock, moved by advanceClock, without a KS', async () => {
+  const emulator = await startEmulator({ entries: 10, categories: 2 });
+  try {
+    const ask = async () => {
+      const res = await fetch(`${emulator.url}/api_v3/service/system/action/getTime`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"format":1}' });
+      return JSON.parse(await res.text()) as number;
+    };
+    const before = await ask();
+    assert.ok(Math.abs(before - emulator.control.now()) <= 1);
+    emulator.control.advanceClock(3600);
+    assert.ok((await ask()) >= before + 3600);
+  } finally {
+    await emulator.close();
+  }
+});
