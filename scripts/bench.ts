@@ -1,7 +1,7 @@
 // `npm run bench`: the connector's speed and memory, each figure measured side by side with its
 // reference in the same run (the machines are shared and noisy), printed as Markdown.
 // BENCH_QUICK=1 runs smaller sizes (for a smoke run); BENCH_SKIP_1M=1 skips the 1,000,000 run;
-// BENCH_SKIP_MEMORY=1 skips the memory runs.
+// BENCH_SKIP_MEMORY=1 skips the memory runs; BENCH_ONLY_PIPELINE=1 runs sections 1, 4 and 5 only.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -175,6 +175,7 @@ async function main(): Promise<void> {
   }
 
   // 2: 100 ms of latency per request.
+  if (process.env.BENCH_ONLY_PIPELINE === '1') return;
   const latency = 100;
   const slow = await startEmulator({ entries: size, categories: 50, seed: 1 });
   try {

@@ -5,6 +5,8 @@ import { describeFailure } from '../kaltura/errorTable.js';
 import type { StreamDefinition } from '../streams/definition.js';
 import type { Logger } from '../util/logger.js';
 import { readWindows } from './windows.js';
+import { readBoundaryKeyset } from './boundary.js';
+import { readPerParent } from './perParent.js';
 import { RecordShaper, type OutputRecord } from './records.js';
 import { SourceSelector } from './source.js';
 import { makeState, readState, type StreamState } from './state.js';
@@ -99,21 +101,23 @@ async function syncStream(client: KalturaClient, listener: SyncListener, log: Lo
     if (from === undefined || from <= to) {
       const source = new SourceSelector(client, def, (m) => log.info(m));
       const options = { client, def, source, pageSize: settings.pageSize, readers: settings.readers, log: (m: string) => log.info(m) };
-      for await (const page of readWindows(options, { from, to })) {
+      // The reader follows the list: batches of parents, no idNotIn, or the windowed keyset reader.
+      const pages = def.parents ? readPerParent(options, { from, to }) : def.boundary === 'client' ? readBoundaryKeyset(options, { from, to }) : readWindows(options, { from, to });
+      for await (const page of pages) {
         if (page.totalCount !== undefined) {
           await listener.estimate(def.name, page.totalCount);
           progress.expect(page.totalCount);
         }
         const out: OutputRecord[] = [];
         for (const row of page.rows) {
-          const record = shaper.shape(row);
+          const record = shaper.shape(def.transform ? def.transform(row) : row);
           const problems = shaper.problems(record);
           if (problems === undefined) {
             out.push(record);
             continue;
           }
           invalid += 1;
-          log.warn(`${def.name}: record ${String(row.id)} does not match schemas/${def.schemaFile} and was not written: ${problems}`);
+          log.warn(`${def.name}: record ${def.primaryKey.map((k) => String(row[k[0]!])).join('/')} does not match schemas/${def.schemaFile} and was not written: ${problems}`);
         }
         if (out.length > 0) await listener.records(def.name, out);
         recordCount += out.length;

@@ -38,7 +38,8 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
   const abandon = new AbortController();
   const opts: WindowedOptions = { ...options, signal: options.signal ? AbortSignal.any([options.signal, abandon.signal]) : abandon.signal };
   const slots: Slot[] = [];
-  const queue = new BoundedQueue<Item>(Math.max(2, opts.readers * 2));
+  // One page per reader waiting for the writer is enough to keep every reader busy.
+  const queue = new BoundedQueue<Item>(Math.max(2, opts.readers));
   let running = 0;
   let stopped = false;
   const minRowsToCut = opts.pageSize * minPagesToCut;

@@ -28,7 +28,7 @@ export class KalturaClient {
     for (let attempt = 0; ; attempt++) {
       const ks = await this.session.ks();
       try {
-        return await this.transport.call<T>(service, action, { ...params, ks }, signal);
+        return await this.transport.call<T>(service, action, { ...params, ks }, signal, true);
       } catch (err) {
         if (!(err instanceof KalturaApiError && err.code === 'INVALID_KS') || attempt >= maxRelogins) throw err;
         this.log.info(`${service}.${action}: the session was refused (${err.args.KSID ?? 'INVALID_KS'}); logging in again and resending the same request`);

@@ -42,9 +42,13 @@ export class KalturaTransport {
   }
 
   /** Calls with retries for transient failures; a Kaltura error that is not transient is thrown at once. */
-  async call<T>(service: string, action: string, params: Params, signal?: AbortSignal): Promise<T> {
+  /**
+   * `scrubSession`: the answer is data read with the session in `params.ks`; Kaltura can embed
+   * that very session in URLs it returns, so it is replaced in the raw text before parsing.
+   */
+  async call<T>(service: string, action: string, params: Params, signal?: AbortSignal, scrubSession = false): Promise<T> {
     const { limiter, log } = this.options;
-    return pRetry(() => limiter.run(() => this.once<T>(service, action, params, signal)), {
+    return pRetry(() => limiter.run(() => this.once<T>(service, action, params, signal, scrubSession)), {
       signal,
       retries: this.retries,
       maxRetryTime: this.maxRetryTimeMs,
@@ -75,7 +79,7 @@ export class KalturaTransport {
   }
 
   /** One HTTP exchange, answer parsed; API errors thrown as KalturaApiError. */
-  private async once<T>(service: string, action: string, params: Params, signal?: AbortSignal): Promise<T> {
+  private async once<T>(service: string, action: string, params: Params, signal: AbortSignal | undefined, scrubSession: boolean): Promise<T> {
     // A request queued behind the limiter may start after its read was abandoned.
     signal?.throwIfAborted();
     const url = `${this.options.serviceUrl}/api_v3/service/${service}/action/${action}`;
@@ -101,6 +105,8 @@ export class KalturaTransport {
     if (response.status !== 200) {
       throw new TransportError(`HTTP ${response.status}`, response.status, retryAfterMs(response.headers.get('retry-after')));
     }
+    const ks = params.ks;
+    if (scrubSession && typeof ks === 'string' && text.includes(ks)) text = text.replaceAll(ks, '***');
     return parseAnswer<T>(text, service, action, this.options.serviceUrl);
   }
 }

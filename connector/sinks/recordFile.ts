@@ -105,7 +105,7 @@ export class RecordFileSink {
   async write(records: OutputRecord[]): Promise<void> {
     if (records.length === 0) return;
     // Records are Kaltura's text: a URL that embeds a session must not carry it into a file.
-    await this.file.write(secrets.redact(this.format.lines(records)));
+    await this.file.write(this.format.lines(records));
     this.written += records.length;
   }
 

@@ -8,6 +8,23 @@ export interface ListSource {
   filter: Record<string, string | number>;
 }
 
+/** A Kaltura object before it is shaped into a record. */
+export type KalturaRow = Record<string, unknown>;
+
+/**
+ * Lists that refuse to list without naming their parents (categoryEntry, metadata for entries,
+ * flavor and caption assets) are read by batches of parent ids: the parent stream is read in full
+ * and each batch of its ids goes into `filter`.
+ */
+export interface ParentBatches {
+  /** The stream whose ids are the parents; read by its own keyset reader (never output). */
+  of: StreamDefinition;
+  /** Filter field taking a comma-separated batch of parent ids, e.g. `categoryIdIn`. */
+  filter: string;
+  /** Parent ids per request (Kaltura cuts IN lists at 500). */
+  batchSize?: number;
+}
+
 /**
  * A stream is a declaration; the engine does the reading. Filter names derive from Kaltura's
  * conventions: a cursor `updatedAt` pages with `orderBy: +updatedAt`,
@@ -31,4 +48,18 @@ export interface StreamDefinition {
   tieBreakerField: string;
   /** What a warehouse sees when an object is deleted in Kaltura (README stream table). */
   deletions: string;
+  /**
+   * How rows already read at the boundary second are left out: `idNotIn` (default; the list has
+   * that filter) or `client` (the list has none: those rows are read again and dropped by primary
+   * key, and a second that fills a page is read on its own by offset).
+   */
+  boundary?: 'idNotIn' | 'client';
+  /** `orderBy` of the offset pages of a crowded second (`client` boundary); none = the list's own (primary key) order. */
+  crowdedSecondOrder?: string;
+  /** A database list: no 10,000-row cap on offsets. */
+  uncapped?: boolean;
+  /** Read by batches of parent ids (see ParentBatches). */
+  parents?: ParentBatches;
+  /** Fields derived from the Kaltura object before the record is shaped (e.g. metadata XML parsed). */
+  transform?: (row: KalturaRow) => KalturaRow;
 }

@@ -7,8 +7,8 @@ const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin })
 /** Keywords that Airbyte and Singer put in schemas; ajv must accept them without validating anything. */
 const annotationKeywords = ['airbyte_secret', 'airbyte_type', 'airbyte_hidden', 'order', 'pattern_descriptor', 'always_show', 'group'];
 
-export function createAjv(options: { useDefaults?: boolean; coerceTypes?: boolean } = {}): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: options.useDefaults ?? false, coerceTypes: options.coerceTypes ?? false });
+export function createAjv(options: { useDefaults?: boolean; coerceTypes?: boolean; allErrors?: boolean } = {}): Ajv {
+  const ajv = new Ajv({ allErrors: options.allErrors ?? true, strict: false, useDefaults: options.useDefaults ?? false, coerceTypes: options.coerceTypes ?? false });
   addFormats(ajv);
   for (const keyword of annotationKeywords) ajv.addKeyword({ keyword, schemaType: ['boolean', 'string', 'number', 'object', 'array'] });
   return ajv;

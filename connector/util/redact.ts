@@ -4,18 +4,20 @@
  * by the API (INVALID_KS echoes the KS it could not parse) never reaches a log or a file.
  */
 export class SecretRegistry {
-  private readonly secrets = new Set<string>();
+  private readonly secrets: string[] = [];
+  private readonly known = new Set<string>();
   private pattern: RegExp | undefined;
 
   add(secret: string | undefined): void {
     // Very short values would redact ordinary words; real secrets are long.
-    if (!secret || secret.length < 8 || this.secrets.has(secret)) return;
-    this.secrets.add(secret);
+    if (!secret || secret.length < 8 || this.known.has(secret)) return;
+    this.known.add(secret);
+    this.secrets.push(secret);
     this.pattern = undefined;
   }
 
   redact(text: string): string {
-    if (this.secrets.size === 0) return text;
+    if (this.secrets.length === 0) return text;
     this.pattern ??= new RegExp([...this.secrets].sort((a, b) => b.length - a.length).map(escape).join('|'), 'g');
     return text.replace(this.pattern, '***');
   }

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { runConnector, type RunResult } from '../helpers/cli.js';
 import { startFixture, type Fixture } from '../helpers/setup.js';
 import { RecordingProxy } from '../helpers/recordingProxy.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 let fx: Fixture;
 let proxy: RecordingProxy;
@@ -43,6 +45,16 @@ test('no token, token hash or KS appears in anything the connector prints, whate
   proxy.mangleEvery = 0;
   assert.equal(mangled.code, 0, mangled.stderr);
   assert.ok(mangled.stdout.includes('logging in again'), 'the damaged sessions were noticed');
+  // Kaltura can embed the requester's session in URLs it returns: every output must drop it.
+  proxy.embedSessionInUrls = true;
+  const embedded = await run(['read', '--config', config(), '--catalog', both]);
+  assert.ok(/\/ks\/\*\*\*/.test(embedded.stdout), 'the embedded session was replaced in the records');
+  const outDir = fx.dir + '/cron-out';
+  await run(['read', '--config', config(), '--output', 'csv', '--output-dir', outDir, '--state-file', `${outDir}/state.json`]);
+  await run(['read', '--config', config(), '--output', 'jsonl', '--output-dir', outDir]);
+  await run(['--config', config()]);
+  for (const file of readdirSync(outDir)) printed.push(readFileSync(join(outDir, file), 'utf8'));
+  proxy.embedSessionInUrls = false;
   fx.emulator.control.setFaults({ httpErrorRate: 0.1, internalErrorRate: 0.05, seed: 4 });
   await run(['read', '--config', config(), '--catalog', both]);
   fx.emulator.control.clearFaults();

@@ -9,6 +9,8 @@ export class RecordingProxy {
   readonly secrets = new Set<string>();
   /** Append junk to the KS of every Nth list request (0: never). */
   mangleEvery = 0;
+  /** Put the request's own KS into every downloadUrl of list answers, as Kaltura can. */
+  embedSessionInUrls = false;
   private listCalls = 0;
   private server: Server | undefined;
   url = '';
@@ -22,9 +24,11 @@ export class RecordingProxy {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         let body = Buffer.concat(chunks).toString('utf8');
+        let requestKs = '';
         try {
           const params = JSON.parse(body) as Record<string, unknown>;
           for (const key of ['ks', 'tokenHash']) if (typeof params[key] === 'string') this.secrets.add(params[key] as string);
+          if (typeof params.ks === 'string') requestKs = params.ks;
           if (this.mangleEvery > 0 && /\/action\/list$/.test(req.url ?? '') && ++this.listCalls % this.mangleEvery === 0) {
             params.ks = `${String(params.ks)}!!`;
             body = JSON.stringify(params);
@@ -36,10 +40,14 @@ export class RecordingProxy {
           const parts: Buffer[] = [];
           answer.on('data', (c: Buffer) => parts.push(c));
           answer.on('end', () => {
-            const text = Buffer.concat(parts).toString('utf8');
+            let text = Buffer.concat(parts).toString('utf8');
+            if (this.embedSessionInUrls && requestKs && /\/action\/list$/.test(req.url ?? '')) {
+              text = text.replace(/"downloadUrl":"([^"]*)"/g, `"downloadUrl":"$1\\/ks\\/${requestKs}"`);
+            }
             const found = text.match(/"ks":"([^"]+)"/);
             if (found?.[1]) this.secrets.add(found[1]);
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            const { 'content-length': _length, ...headers } = answer.headers;
+            res.writeHead(answer.statusCode ?? 502, headers);
             res.end(text);
           });
         });

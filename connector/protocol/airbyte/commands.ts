@@ -1,7 +1,7 @@
 import { connectorSpec, loadConfig, type Config } from '../../config/config.js';
 import { planSync, runSync, settingsOf, type SyncListener } from '../../engine/sync.js';
 import { secrets } from '../../util/redact.js';
-import { SourceSelector } from '../../engine/source.js';
+import { probeStream } from '../../engine/perParent.js';
 import { createKalturaClient } from '../../kaltura/index.js';
 import { toConnectorError } from '../../kaltura/errors.js';
 import { describeFailure } from '../../kaltura/errorTable.js';
@@ -32,8 +32,8 @@ export class AirbyteOutput implements SyncListener {
     return this.out.write(msg.estimateMessage(stream, rows));
   }
   records(stream: string, records: object[]): Promise<void> {
-    // Kaltura URLs (downloadUrl, dataUrl) can carry a KS: a page of lines is redacted at once.
-    return this.out.write(secrets.redact(msg.recordLines(stream, records, Date.now())));
+    // Record data was scrubbed of the session it was read with where it arrived (the client).
+    return this.out.write(msg.recordLines(stream, records, Date.now()));
   }
   checkpoint(stream: string, state: object, recordsSinceLast: number): Promise<void> {
     return this.out.write(msg.stateMessage(stream, state, recordsSinceLast));
@@ -84,10 +84,9 @@ export async function check(out: AirbyteOutput, configPath: string): Promise<num
   const readable: string[] = [];
   const unreadable: string[] = [];
   for (const def of streams) {
-    const source = new SourceSelector(client, def, (m) => diagnosis.warnings.push(m));
     try {
-      const page = await source.list({}, { pageSize: 1, pageIndex: 1 });
-      readable.push(`${def.name} (via ${source.service}.list, ${page.totalCount} visible)`);
+      const probe = await probeStream(client, def, (m) => diagnosis.warnings.push(m));
+      readable.push(`${def.name} (via ${probe.service}.list, ${probe.visible})`);
     } catch (err) {
       unreadable.push(`${def.name}: ${describeFailure(err, client.session.failureContext).message}`);
     }

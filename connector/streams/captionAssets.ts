@@ -1,0 +1,16 @@
+import type { StreamDefinition } from './definition.js';
+import { entryParents } from './parents.js';
+
+export const captionAssets: StreamDefinition = {
+  name: 'caption_assets',
+  schemaFile: 'caption_assets.json',
+  // caption_captionAsset.list refuses a filter without entryIdEqual/entryIdIn.
+  source: { service: 'caption_captionasset', filterObjectType: 'KalturaCaptionAssetFilter', filter: {} },
+  parents: { of: entryParents, filter: 'entryIdIn' },
+  primaryKey: [['id']],
+  cursorField: 'updatedAt',
+  tieBreakerField: 'createdAt',
+  boundary: 'client',
+  uncapped: true,
+  deletions: 'Kaltura never lists deleted captions, nor the captions of deleted entries: only a full refresh (overwrite) drops them.',
+};
