@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=160
 // `node connector <command>` resolves to this file; the TypeScript build lives in dist/.
 import { main } from '../dist/connector/main.js';
 
