@@ -69,7 +69,8 @@ export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): As
     setUpperBound(filter, `${cursor}LessThanOrEqual`, upper);
     if (seenAtLower.size > 0) filter.idNotIn = [...seenAtLower].join(',');
     const answer = await opts.source.list(filter, { pageSize, pageIndex: 1 }, opts.signal);
-    const first = window.totalCount === undefined;
+    // The count is the window's own only if the window was not cut while the request was out.
+    const first = window.totalCount === undefined && lower === window.from && window.to === upper;
     if (first) window.totalCount = answer.totalCount;
     // The window may have been cut while the request was out: rows past the new end belong to
     // another reader now. A page that held any of them also held every row left in this window.

@@ -6,12 +6,14 @@ export interface WindowedOptions extends KeysetOptions {
 }
 
 /** A window is cut only when it has at least this many pages left: each window costs a last, partial page. */
-const minPagesToCut = 8;
+const minPagesToCut = 24;
 
 interface Slot {
   window: KeysetWindow;
   /** The slot this window was cut from: its row estimate shrinks by what the cut took. */
   parent?: Slot;
+  /** Rows this window was expected to hold when it was cut off, until its first page counts it. */
+  estimate: number;
   /** Checkpoint of the last page of this window handed to the consumer. */
   emitted?: number;
   /** The reader has produced its last page. */
@@ -44,16 +46,17 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
   let stopped = false;
   const minRowsToCut = opts.pageSize * minPagesToCut;
 
-  const start = (window: KeysetWindow, parent?: Slot, after?: Slot) => {
-    const slot: Slot = { window, parent, exhausted: false, finished: false };
-    slots.splice(after ? slots.indexOf(after) + 1 : slots.length, 0, slot);
+  const start = (slot: Slot) => {
     running += 1;
     void (async () => {
       try {
-        for await (const page of readKeyset(opts, window)) {
+        for await (const page of readKeyset(opts, slot.window)) {
           if (stopped) return;
-          if (slot.parent && page.totalCount !== undefined && slot.parent.window.totalCount !== undefined) {
-            slot.parent.window.totalCount -= page.totalCount;
+          if (slot.parent && page.totalCount !== undefined) {
+            // The window's real size is known: the parent gives back the estimate it lent.
+            const parent = slot.parent;
+            if (parent.window.totalCount !== undefined) parent.window.totalCount -= page.totalCount - slot.estimate;
+            slot.estimate = page.totalCount;
           }
           await queue.push({ slot, page });
           cut();
@@ -69,26 +72,41 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
     })();
   };
 
+  /** Rows a window still has to read: counted once its first page came back, estimated before. */
+  const remaining = (s: Slot): number => {
+    const w = s.window;
+    return w.totalCount === undefined ? s.estimate : w.totalCount - w.rowsRead;
+  };
+
   const cut = () => {
-    while (!stopped && running < opts.readers) {
+    const fresh: Slot[] = [];
+    while (!stopped && running + fresh.length < opts.readers) {
       let best: Slot | undefined;
       let bestRemaining = minRowsToCut - 1;
       for (const s of slots) {
-        const w = s.window;
-        if (s.exhausted || w.position === undefined || w.totalCount === undefined || w.to - w.position < 1) continue;
-        const remaining = w.totalCount - w.rowsRead;
-        if (remaining > bestRemaining) {
+        const lower = s.window.position ?? s.window.from;
+        if (s.exhausted || lower === undefined || s.window.to - lower < 1) continue;
+        const left = remaining(s);
+        if (left > bestRemaining) {
           best = s;
-          bestRemaining = remaining;
+          bestRemaining = left;
         }
       }
-      if (!best) return;
+      if (!best) break;
       const w = best.window;
-      const mid = Math.floor((w.position! + w.to) / 2);
-      const child: KeysetWindow = { from: mid + 1, to: w.to, rowsRead: 0 };
+      const lower = w.position ?? w.from!;
+      const mid = Math.floor((lower + w.to) / 2);
+      // Until the new window counts itself, assume rows spread evenly over time.
+      const estimate = Math.floor((bestRemaining * (w.to - mid)) / (w.to - lower + 1));
+      const child: Slot = { window: { from: mid + 1, to: w.to, rowsRead: 0 }, parent: best, estimate, exhausted: false, finished: false };
       w.to = mid;
-      start(child, best, best);
+      if (w.totalCount !== undefined) w.totalCount -= estimate;
+      else best.estimate -= estimate;
+      slots.splice(slots.indexOf(best) + 1, 0, child);
+      fresh.push(child);
     }
+    // Readers start once the cutting is done, so no first request goes out with a stale end.
+    for (const s of fresh) start(s);
   };
 
   const checkpoint = (): number => {
@@ -100,7 +118,9 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
     return lowest;
   };
 
-  start({ from: range.from, to: range.to, rowsRead: 0 });
+  const root: Slot = { window: { from: range.from, to: range.to, rowsRead: 0 }, estimate: 0, exhausted: false, finished: false };
+  slots.push(root);
+  start(root);
   let first = true;
   try {
     while (slots.some((s) => !s.finished)) {
