@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from '../helpers/cli.js';
+import { parseLines, repoRoot } from '../helpers/cli.js';
 
 export interface RawRun {
   code: number | null;
@@ -44,16 +44,5 @@ export function run(command: keyof typeof commands, args: string[], options: { t
   });
 }
 
-/** stdout as JSON lines (Singer messages). */
-export function jsonLines(stdout: string): Array<Record<string, any>> {
-  return stdout
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l, i) => {
-      try {
-        return JSON.parse(l);
-      } catch {
-        throw new Error(`stdout line ${i + 1} is not JSON: ${l.slice(0, 200)}`);
-      }
-    });
-}
+/** stdout as JSON lines (Singer messages), parsed as the Airbyte tests parse theirs. */
+export const jsonLines = parseLines;
