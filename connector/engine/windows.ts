@@ -55,7 +55,9 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
           if (slot.parent && page.totalCount !== undefined) {
             // The window's real size is known: the parent gives back the estimate it lent.
             const parent = slot.parent;
-            if (parent.window.totalCount !== undefined) parent.window.totalCount -= page.totalCount - slot.estimate;
+            const correction = page.totalCount - slot.estimate;
+            if (parent.window.totalCount !== undefined) parent.window.totalCount -= correction;
+            else parent.estimate -= correction;
             slot.estimate = page.totalCount;
           }
           await queue.push({ slot, page });
@@ -75,7 +77,7 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
   /** Rows a window still has to read: counted once its first page came back, estimated before. */
   const remaining = (s: Slot): number => {
     const w = s.window;
-    return w.totalCount === undefined ? s.estimate : w.totalCount - w.rowsRead;
+    return (w.totalCount ?? s.estimate) - w.rowsRead;
   };
 
   const cut = () => {
