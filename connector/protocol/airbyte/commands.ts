@@ -3,7 +3,7 @@ import { planSync, runSync, settingsOf, type SyncListener } from '../../engine/s
 import { secrets } from '../../util/redact.js';
 import { probeStream } from '../../engine/perParent.js';
 import { createKalturaClient } from '../../kaltura/index.js';
-import { toConnectorError } from '../../kaltura/errors.js';
+import { KalturaApiError, toConnectorError } from '../../kaltura/errors.js';
 import { describeFailure } from '../../kaltura/errorTable.js';
 import { diagnoseSession } from '../../kaltura/diagnosis.js';
 import { streams } from '../../streams/index.js';
@@ -83,19 +83,24 @@ export async function check(out: AirbyteOutput, configPath: string): Promise<num
   }
   const readable: string[] = [];
   const unreadable: string[] = [];
+  const forbidden: string[] = [];
   for (const def of streams) {
     try {
       const probe = await probeStream(client, def, (m) => diagnosis.warnings.push(m));
       readable.push(`${def.name} (via ${probe.service}.list, ${probe.visible})`);
     } catch (err) {
-      unreadable.push(`${def.name}: ${describeFailure(err, client.session.failureContext).message}`);
+      const line = `${def.name}: ${describeFailure(err, client.session.failureContext).message}`;
+      // A role without one stream's permission can still sync the others: say which it lacks.
+      if (err instanceof KalturaApiError && err.code === 'SERVICE_FORBIDDEN') forbidden.push(line);
+      else unreadable.push(line);
     }
   }
   for (const warning of diagnosis.warnings) out.log.warn(`check: ${warning}`);
   const parts = [`Session: ${diagnosis.facts.join('; ')}.`, `Readable streams: ${readable.join(', ') || 'none'}.`];
   if (unreadable.length) parts.push(`Unreadable: ${unreadable.join(' ')}`);
+  if (forbidden.length) parts.push(`Not permitted to this session's role (deselect these streams or add the permission to the role): ${forbidden.join(' ')}`);
   if (diagnosis.warnings.length) parts.push(`Warnings: ${diagnosis.warnings.map((w, i) => `(${i + 1}) ${w}`).join(' ')}`);
-  await out.write(msg.connectionStatus(unreadable.length ? 'FAILED' : 'SUCCEEDED', parts.join(' ')));
+  await out.write(msg.connectionStatus(unreadable.length || readable.length === 0 ? 'FAILED' : 'SUCCEEDED', parts.join(' ')));
   return 0;
 }
 
