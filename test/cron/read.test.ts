@@ -6,6 +6,9 @@ import { parse } from 'csv-parse/sync';
 import { repoRoot, tempDir, writeJson } from '../helpers/cli.js';
 import { startFixture, type Fixture } from '../helpers/setup.js';
 import { run } from '../singer/run.js';
+import { streams } from '../../connector/streams/index.js';
+import type { StreamDefinition } from '../../connector/streams/definition.js';
+import type { TruthStream } from '../../fixtures/emulator/control.js';
 
 let fx: Fixture;
 before(async () => {
@@ -36,54 +39,85 @@ function readCsv(path: string): { header: string[]; rows: Array<Record<string, s
 
 const readJsonl = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
 
+/** A row's primary key as one string: a CSV row's (cells are text) or a ground-truth row's. */
+const keyOf = (def: StreamDefinition, row: Record<string, unknown>) => def.primaryKey.map(([field]) => String(row[field!])).join(':');
+
+/**
+ * A file of a full read that started at `startedAt` (server seconds) holds every row of the
+ * account, once, and nothing else. Rows stamped after the start (the emulator dates a new entry's
+ * assets minutes ahead, as transcoding would) are the next run's, but if read they are real rows.
+ */
+function assertHoldsEveryRow(def: StreamDefinition, rows: Array<Record<string, unknown>>, startedAt: number, what: string) {
+  const truth = fx.emulator.control.truth(def.name as TruthStream) as unknown as Array<Record<string, unknown>>;
+  const keys = rows.map((row) => keyOf(def, row));
+  assert.equal(new Set(keys).size, keys.length, `${what}: no row twice`);
+  const real = new Set(truth.map((t) => keyOf(def, t)));
+  assert.deepEqual(keys.filter((k) => !real.has(k)), [], `${what}: only rows of the account`);
+  const due = truth.filter((t) => (t[def.cursorField] as number) <= startedAt);
+  assert.ok(due.length > 0, `the account has ${def.name}`);
+  const inFile = new Set(keys);
+  assert.deepEqual(due.filter((t) => !inFile.has(keyOf(def, t))).map((t) => keyOf(def, t)), [], `${what}: every row of the account`);
+}
+
 /** The documented CSV form of a value. */
 const cell = (value: unknown) => (value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
 
 test('a first run writes one complete file per stream and a state file; the CSV parses back to exactly the records', async () => {
   const dir = tempDir();
+  const control = fx.emulator.control;
+  const startedAt = control.now();
   const r = await cron(dir);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '', 'nothing on stdout');
   const names = readdirSync(dir).sort();
-  assert.equal(names.length, 3, `two data files and the state file, nothing else: ${names.join(', ')}`);
-  const [media] = filesOf(dir, 'media');
-  const [categories] = filesOf(dir, 'categories');
-  assert.ok(media && categories);
-  assert.equal(media.slice(5), categories.slice(10), 'one timestamp per run');
+  assert.equal(names.length, streams.length + 1, `one data file per stream and the state file, nothing else: ${names.join(', ')}`);
+  const files = new Map(streams.map((def) => [def.name, filesOf(dir, def.name)]));
+  for (const [stream, found] of files) assert.equal(found.length, 1, `one ${stream} file: ${names.join(', ')}`);
+  const fileOf = (stream: string) => files.get(stream)![0]!;
+  assert.equal(new Set(streams.map((def) => fileOf(def.name).slice(def.name.length))).size, 1, 'one timestamp per run');
 
-  const control = fx.emulator.control;
-  const csv = readCsv(join(dir, media));
-  assert.deepEqual(csv.header, columnsOf('media'), 'header row in schema order');
-  assert.deepEqual(sorted(csv.rows.map((row) => row.id)), sorted(control.truth('media').map((t) => t.id)));
-  const cats = readCsv(join(dir, categories));
-  assert.deepEqual(cats.header, columnsOf('categories'));
-  assert.deepEqual(sorted(cats.rows.map((row) => Number(row.id))), sorted(control.truth('categories').map((t) => t.id)));
+  const csvs = new Map<string, ReturnType<typeof readCsv>>();
+  for (const def of streams) {
+    const csv = readCsv(join(dir, fileOf(def.name)));
+    csvs.set(def.name, csv);
+    assert.deepEqual(csv.header, columnsOf(def.name), `${def.name}: header row in schema order`);
+    assertHoldsEveryRow(def, csv.rows, startedAt, fileOf(def.name));
+  }
+  assert.deepEqual(sorted(csvs.get('media')!.rows.map((row) => row.id)), sorted(control.truth('media').map((t) => t.id)), 'every entry');
 
   // The same read as JSONL holds the records as the engine shaped them: every CSV cell must match.
   const jsonDir = tempDir();
   const j = await cron(jsonDir, { format: 'jsonl', state: false });
   assert.equal(j.code, 0, j.stderr);
-  assert.deepEqual(readdirSync(jsonDir).length, 2, 'without --state-file, no state file');
+  assert.deepEqual(readdirSync(jsonDir).length, streams.length, 'without --state-file, no state file');
   const records = readJsonl(join(jsonDir, filesOf(jsonDir, 'media', 'jsonl')[0]!));
   assert.ok(records.some((rec) => /\n/.test(rec.name)) && records.some((rec) => /"/.test(rec.name)) && records.some((rec) => /,/.test(rec.name)), 'the account has names with newlines, quotes and commas');
   assert.ok(records.some((rec) => /[^\x00-\x7f]/.test(rec.name)), 'and non-ASCII names');
-  const byId = new Map(csv.rows.map((row) => [row.id, row]));
-  for (const rec of records) {
-    const row = byId.get(rec.id)!;
-    for (const column of csv.header) assert.equal(row[column], cell(rec[column]), `${rec.id}.${column}`);
-    assert.match(row.updatedAt!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'times in RFC 3339 UTC');
+  for (const def of streams) {
+    const csv = csvs.get(def.name)!;
+    const byKey = new Map(csv.rows.map((row) => [keyOf(def, row), row]));
+    const jsonl = readJsonl(join(jsonDir, filesOf(jsonDir, def.name, 'jsonl')[0]!));
+    assert.equal(jsonl.length, csv.rows.length, `${def.name}: as many JSONL records as CSV rows`);
+    for (const rec of jsonl) {
+      const row = byKey.get(keyOf(def, rec));
+      assert.ok(row, `${def.name} ${keyOf(def, rec)} is in the CSV`);
+      for (const column of csv.header) assert.equal(row[column], cell(rec[column]), `${def.name} ${keyOf(def, rec)}.${column}`);
+      assert.match(row[def.cursorField]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'times in RFC 3339 UTC');
+    }
   }
 
   const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
   assert.equal(state.version, 1);
-  assert.deepEqual(Object.keys(state.streams).sort(), ['categories', 'media']);
-  for (const s of Object.values(state.streams) as Array<Record<string, any>>) {
+  assert.deepEqual(Object.keys(state.streams).sort(), sorted(streams.map((def) => def.name)));
+  for (const def of streams) {
+    const s = state.streams[def.name];
     assert.equal(s.state_version, 1);
-    assert.ok(seconds(s.updatedAt) <= control.now(), 'never past the moment the read started');
+    assert.ok(seconds(s[def.cursorField]) <= control.now(), `${def.name}: a state on its cursor ${def.cursorField}, never past the moment the read started`);
   }
   assert.match(r.stderr, /INFO media: [\d,]+ records of about [\d,]+ \(\d+%\), \d+ pages, [\d,]+ records\/s/, 'plain progress lines when stderr is not a terminal');
   const summary = r.stderr.trimEnd().split('\n').at(-1)!;
-  assert.match(summary, new RegExp(`Read finished in [\\d.]+s: media: [\\d,]+ records in ${media}; categories: [\\d,]+ records in ${categories}; state file`));
+  const perStream = streams.map((def) => `${def.name}: [\\d,]+ records in ${fileOf(def.name)}`).join('; ');
+  assert.match(summary, new RegExp(`Read finished in [\\d.]+s: ${perStream}; state file`));
 });
 
 test('the next run reads only what changed, into new files, and moves the state on', async () => {
@@ -107,12 +141,13 @@ test('the next run reads only what changed, into new files, and moves the state 
   assert.ok(seconds(after.media.updatedAt) >= seconds(before.media.updatedAt));
 });
 
-test('a run killed in the middle leaves the previous state file and no file under a final name; the next run cleans up', async () => {
+test('a run killed in the middle leaves no half-written file under a final name and no state beyond complete files; the next run cleans up', async () => {
   const dir = tempDir();
   const state = join(dir, 'state.json');
   const previous = `${JSON.stringify({ version: 1, streams: { media: { updatedAt: '2000-01-01T00:00:00Z', state_version: 1 }, categories: { updatedAt: '2000-01-01T00:00:00Z', state_version: 1 } } }, null, 2)}\n`;
   writeFileSync(state, previous);
   fx.emulator.control.setFaults({ latencyMs: 40, onlyServices: ['media.list', 'category.list'] });
+  const startedAt = fx.emulator.control.now();
   let killed;
   try {
     killed = await cron(dir, { config: fx.config('admin', { page_size: 50 }), killWhen: (stderr) => /INFO (media|categories): [\d,]+ records/.test(stderr) });
@@ -120,10 +155,24 @@ test('a run killed in the middle leaves the previous state file and no file unde
     fx.emulator.control.clearFaults();
   }
   assert.equal(killed.signal, 'SIGKILL');
-  assert.equal(readFileSync(state, 'utf8'), previous, 'the state file is untouched');
   const left = readdirSync(dir);
-  assert.deepEqual(left.filter((n) => !n.startsWith('.') && n !== 'state.json.lock'), ['state.json'], `no complete-looking file: ${left.join(', ')}`);
+  // The streams being read when the kill came: only hidden temporary files, and their state as it was.
+  for (const stream of ['media', 'categories']) assert.deepEqual(filesOf(dir, stream), [], `no complete-looking ${stream} file: ${left.join(', ')}`);
   assert.ok(left.some((n) => /^\.media-.*\.csv\.\d+\.tmp$/.test(n)), 'only hidden temporary files');
+  const saved = JSON.parse(readFileSync(state, 'utf8'));
+  assert.deepEqual({ media: saved.streams.media, categories: saved.streams.categories }, JSON.parse(previous).streams, 'their state is unchanged');
+  // A small stream may have finished before the kill: then its file is complete (every row of the
+  // account), and only then may the state cover it.
+  const finals = left.filter((n) => !n.startsWith('.') && n !== 'state.json' && n !== 'state.json.lock');
+  for (const name of finals) {
+    const def = streams.find((d) => fileName(d.name, 'csv').test(name));
+    assert.ok(def, `${name} is a stream's file`);
+    assertHoldsEveryRow(def, readCsv(join(dir, name)).rows, startedAt, `${name}, complete`);
+  }
+  for (const stream of Object.keys(saved.streams)) {
+    if (stream === 'media' || stream === 'categories') continue;
+    assert.equal(filesOf(dir, stream).length, 1, `the state covers ${stream} only if its file is complete`);
+  }
 
   const next = await cron(dir);
   assert.equal(next.code, 0, next.stderr);

@@ -25,22 +25,35 @@ test('the discovered catalog describes every stream with Singer stream and field
   const catalog = discovered();
   assert.deepEqual(catalog.streams.map((s) => s.tap_stream_id), streams.map((s) => s.name));
   for (const entry of catalog.streams) {
-    assert.equal(entry.stream, entry.tap_stream_id);
+    const name = entry.tap_stream_id;
+    const def = streams.find((s) => s.name === name)!;
+    // What a user's table is keyed and bookmarked on, as the stream declares it.
+    const key = def.primaryKey.map((path) => path.join('.'));
+    const cursor = def.cursorField;
+    assert.equal(entry.stream, name);
     assert.equal(entry.schema.type, 'object');
-    const md = streamMd(catalog, entry.tap_stream_id);
+    const md = streamMd(catalog, name);
     assert.equal(md.inclusion, 'available');
     assert.equal(md['selected-by-default'], true);
-    assert.deepEqual(md['table-key-properties'], ['id']);
-    assert.deepEqual(md['valid-replication-keys'], ['updatedAt']);
+    assert.deepEqual(md['table-key-properties'], key, `${name}: its primary key`);
+    assert.deepEqual(md['valid-replication-keys'], [cursor], `${name}: its cursor`);
     assert.equal(md['forced-replication-method'], undefined, 'every stream has a cursor, so none is forced to FULL_TABLE');
     assert.equal(md.selected, undefined, 'selecting is the user\'s choice');
-    const fields = entry.metadata.filter((m) => m.breadcrumb.length === 2).map((m) => m.breadcrumb[1]);
+    const fields = entry.metadata.filter((m) => m.breadcrumb.length === 2).map((m) => m.breadcrumb[1]!);
     assert.deepEqual(fields, Object.keys(entry.schema.properties), 'one breadcrumb per schema field, in schema order');
     assert.ok(entry.metadata.every((m) => m.breadcrumb.length === 0 || m.breadcrumb[0] === 'properties'));
-    assert.equal(fieldMd(catalog, entry.tap_stream_id, 'id').inclusion, 'automatic');
-    assert.equal(fieldMd(catalog, entry.tap_stream_id, 'updatedAt').inclusion, 'automatic');
-    assert.equal(fieldMd(catalog, entry.tap_stream_id, 'name').inclusion, 'available');
-    assert.equal(entry.schema.properties.updatedAt.format, 'date-time');
+    // Every record has its key and its cursor, so a target can rely on them.
+    for (const field of key) {
+      assert.ok(entry.schema.properties[field], `${name}: key ${field} is a schema field`);
+      assert.ok((entry.schema.required as string[]).includes(field), `${name}: key ${field} is required`);
+    }
+    assert.equal(entry.schema.properties[cursor]?.format, 'date-time', `${name}: the replication key ${cursor} is a date-time`);
+    const automatic = new Set([...key, cursor]);
+    for (const field of fields) {
+      const expected = automatic.has(field) ? { inclusion: 'automatic' } : { inclusion: 'available', 'selected-by-default': true };
+      assert.deepEqual(fieldMd(catalog, name, field), expected, `${name}.${field}: the key and the replication key are automatic, every other field available`);
+    }
+    assert.ok(fields.length > automatic.size, `${name} has fields a user may deselect`);
     assert.deepEqual([...keysDeep(entry.schema)].filter((k) => k.startsWith('airbyte_')), [], 'no Airbyte-only keywords in a Singer schema');
   }
 });
@@ -54,7 +67,7 @@ test('only selected streams are read, with the replication method the catalog as
   const catalog = discovered();
   streamMd(catalog, 'media').selected = true;
   streamMd(catalog, 'media')['replication-method'] = 'FULL_TABLE';
-  streamMd(catalog, 'categories').selected = false;
+  for (const s of streams) if (s.name !== 'media') streamMd(catalog, s.name).selected = false;
   const bookmarks = { media: { updatedAt: '2024-01-01T00:00:00Z', state_version: 1 } };
   const selections = selectionsFromSingerCatalog(catalog, bookmarks);
   assert.deepEqual(selections.map((s) => [s.def.name, s.mode]), [['media', 'full_refresh']]);
@@ -71,9 +84,16 @@ test('deselected fields are left out, but the key and replication key always sta
   for (const m of catalog.streams.find((s) => s.tap_stream_id === 'categories')!.metadata) {
     if (m.breadcrumb.length === 2) m.metadata.selected = ['name', 'fullName'].includes(m.breadcrumb[1]!);
   }
+  // A composite key stays whole, with its own replication key.
+  for (const m of catalog.streams.find((s) => s.tap_stream_id === 'category_entries')!.metadata) {
+    if (m.breadcrumb.length === 2) m.metadata.selected = false;
+  }
   streamMd(catalog, 'media').selected = false;
-  const [categories] = selectionsFromSingerCatalog(catalog, {});
-  assert.deepEqual(categories!.fields, ['id', 'name', 'fullName', 'updatedAt']);
+  const selections = selectionsFromSingerCatalog(catalog, {});
+  assert.ok(!selections.some((s) => s.def.name === 'media'));
+  assert.deepEqual(selections.find((s) => s.def.name === 'categories')!.fields, ['id', 'name', 'fullName', 'updatedAt']);
+  assert.deepEqual(selections.find((s) => s.def.name === 'category_entries')!.fields, ['categoryId', 'entryId', 'createdAt']);
+  assert.equal(selections.find((s) => s.def.name === 'users')!.fields, undefined, 'a stream whose fields are untouched gets every field');
 });
 
 test('a catalog asking for what the streams cannot do is refused with every problem named', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, tempDir, writeJson } from '../helpers/cli.js';
-import { run } from './run.js';
+import { commands, run } from './run.js';
 import { createAjv } from '../../connector/util/ajv.js';
 
 const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
@@ -57,10 +57,23 @@ const singerCatalogSchema = {
   },
 };
 
-test('package.json ships a tap-kaltura bin that is an executable file', () => {
+/**
+ * A shebang that runs the file with node: `#!/usr/bin/env node`, or with node options through
+ * `env -S` (the bins cap the heap, as the Dockerfile's NODE_OPTIONS does).
+ */
+const nodeShebang = /^#!\/usr\/bin\/env (?:node|-S node(?: --[a-z][a-z0-9-]*(?:=\S+)?)+)\n/;
+
+test('package.json ships a tap-kaltura bin that is an executable file', async () => {
   assert.equal(packageJson.bin['source-kaltura'], 'connector/index.js', 'the Airbyte entry stays');
-  accessSync(tapBin, constants.X_OK);
-  assert.match(readFileSync(tapBin, 'utf8'), /^#!\/usr\/bin\/env node\n/);
+  for (const bin of [tapBin, join(repoRoot, packageJson.bin['source-kaltura'])]) {
+    accessSync(bin, constants.X_OK);
+    assert.match(readFileSync(bin, 'utf8'), nodeShebang, `${bin} starts with a node shebang`);
+  }
+  // Run as a shell runs it (through its shebang), from elsewhere, the bin is the tap.
+  const r = await run('tap', ['--version'], { cwd: tempDir() });
+  assert.equal(tapBin, commands.tap[0], 'the tests run the bin package.json names');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), `tap-kaltura ${packageJson.version}`);
 });
 
 test('--about --format json describes the tap for Meltano: name, version, capabilities and the config schema', async () => {
@@ -94,7 +107,21 @@ test('--discover prints a Singer catalog (one JSON document on stdout, nothing e
   const catalog: any = JSON.parse(discovered.stdout);
   const validate = createAjv().compile(singerCatalogSchema);
   assert.ok(validate(catalog) as boolean, JSON.stringify(validate.errors));
-  assert.deepEqual(catalog.streams.map((s: { tap_stream_id: string }) => s.tap_stream_id), ['media', 'categories']);
+  // The streams, the keys their tables are keyed on and the replication keys users configure.
+  const described = catalog.streams.map((s: { tap_stream_id: string; metadata: Array<{ breadcrumb: string[]; metadata: Record<string, unknown> }> }) => {
+    const md = s.metadata.find((m) => m.breadcrumb.length === 0)!.metadata;
+    return [s.tap_stream_id, md['table-key-properties'], md['valid-replication-keys']];
+  });
+  assert.deepEqual(described, [
+    ['media', ['id'], ['updatedAt']],
+    ['categories', ['id'], ['updatedAt']],
+    ['category_entries', ['categoryId', 'entryId'], ['createdAt']],
+    ['metadata', ['id'], ['updatedAt']],
+    ['metadata_profiles', ['id'], ['updatedAt']],
+    ['users', ['id'], ['updatedAt']],
+    ['flavor_assets', ['id'], ['updatedAt']],
+    ['caption_assets', ['id'], ['updatedAt']],
+  ]);
   const same = await runConnector(['--discover', '--config', goodConfig()]);
   assert.deepEqual(JSON.parse(same.stdout), catalog, 'node connector with Singer flags speaks Singer too');
 });

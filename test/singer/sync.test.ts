@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { startFixture, type Fixture } from '../helpers/setup.js';
 import { assertValidSingerOutput } from './singerMessages.js';
 import { jsonLines, run } from './run.js';
+import { streams } from '../../connector/streams/index.js';
+import type { StreamDefinition } from '../../connector/streams/definition.js';
+import type { TruthStream } from '../../fixtures/emulator/control.js';
 
 let fx: Fixture;
 before(async () => {
@@ -30,6 +33,32 @@ function streamMd(catalog: Catalog, name: string): Record<string, any> {
   return catalog.streams.find((s) => s.tap_stream_id === name)!.metadata.find((m) => m.breadcrumb.length === 0)!.metadata;
 }
 
+/** Marks these streams selected and every other one deselected, as `meltano select` does. */
+function selectOnly(catalog: Catalog, names: string[]): void {
+  for (const s of catalog.streams) streamMd(catalog, s.tap_stream_id).selected = names.includes(s.tap_stream_id);
+}
+
+/** A record's primary key, and a ground-truth row's, as one comparable string. */
+const keyOf = (def: StreamDefinition, row: Record<string, unknown>) => def.primaryKey.map(([field]) => String(row[field!])).join(':');
+
+/**
+ * A full read of a stream that started at `startedAt` (server seconds) emitted every row of the
+ * account once. Rows stamped after the start (the emulator dates a new entry's assets minutes
+ * ahead, as transcoding would) are left to the next read, but if read they must be real rows.
+ */
+function assertReadInFull(def: StreamDefinition, records: Array<Record<string, any>>, startedAt: number) {
+  const truth = fx.emulator.control.truth(def.name as TruthStream) as unknown as Array<Record<string, any>>;
+  assert.ok(truth.length > 0, `the account has ${def.name}`);
+  const keys = records.map((r) => keyOf(def, r));
+  assert.equal(new Set(keys).size, keys.length, `${def.name}: no row twice`);
+  const real = new Set(truth.map((t) => keyOf(def, t)));
+  assert.deepEqual(keys.filter((k) => !real.has(k)), [], `${def.name}: only rows of the account`);
+  const emitted = new Set(keys);
+  const due = truth.filter((t) => t[def.cursorField] <= startedAt);
+  assert.ok(due.length > truth.length / 2);
+  assert.deepEqual(due.filter((t) => !emitted.has(keyOf(def, t))).map((t) => keyOf(def, t)), [], `${def.name}: every row there when the read started`);
+}
+
 /**
  * A STATE is written after the records it covers: when it appears, every row of the account
  * updated before its bookmark has already been emitted.
@@ -51,8 +80,7 @@ function assertStatesFollowTheirRecords(messages: Array<Record<string, any>>, st
 test('discover, select, read, then read again from the state: Singer messages in order, only what changed the second time', async () => {
   const config = fx.config('admin', { lookback_window_seconds: 0, page_size: 200 });
   const catalog = await discover(config);
-  streamMd(catalog, 'media').selected = true;
-  streamMd(catalog, 'categories').selected = true;
+  selectOnly(catalog, ['media', 'categories']);
   streamMd(catalog, 'categories')['replication-method'] = 'FULL_TABLE';
   const catalogPath = fx.write('singer-catalog.json', catalog);
   const control = fx.emulator.control;
@@ -60,6 +88,8 @@ test('discover, select, read, then read again from the state: Singer messages in
   const first = await tap(['--config', config, '--catalog', catalogPath]);
   assert.equal(first.code, 0, first.stderr);
   const out = assertValidSingerOutput(first.messages);
+  assert.deepEqual([...out.schemas.keys()].sort(), ['categories', 'media'], 'the selected streams and no other');
+  assert.deepEqual([...out.records.keys()].sort(), ['categories', 'media']);
   assert.deepEqual(out.schemas.get('media')?.key_properties, ['id']);
   assert.deepEqual(out.schemas.get('media')?.bookmark_properties, ['updatedAt']);
   assert.deepEqual(out.schemas.get('categories')?.bookmark_properties, [], 'a FULL_TABLE stream has no bookmark');
@@ -82,6 +112,7 @@ test('discover, select, read, then read again from the state: Singer messages in
   const second = await tap(['--config', config, '--catalog', catalogPath, '--state', statePath]);
   assert.equal(second.code, 0, second.stderr);
   const out2 = assertValidSingerOutput(second.messages);
+  assert.deepEqual([...out2.schemas.keys()].sort(), ['categories', 'media'], 'the catalog still selects them alone');
   const media2 = out2.records.get('media') ?? [];
   const changed = new Set<string | number>([...updated, ...added]);
   for (const id of changed) assert.ok(media2.some((r) => r.id === id), `changed entry ${id} is read`);
@@ -107,8 +138,7 @@ test('discover, select, read, then read again from the state: Singer messages in
 test('deselected fields are neither in the SCHEMA nor in the records; unselected streams are not read', async () => {
   const config = fx.config();
   const catalog = await discover(config);
-  streamMd(catalog, 'categories').selected = false;
-  streamMd(catalog, 'media').selected = true;
+  selectOnly(catalog, ['media']);
   for (const m of catalog.streams.find((s) => s.tap_stream_id === 'media')!.metadata) {
     if (m.breadcrumb.length === 2) m.metadata.selected = ['name', 'status'].includes(m.breadcrumb[1]!);
   }
@@ -116,31 +146,45 @@ test('deselected fields are neither in the SCHEMA nor in the records; unselected
   assert.equal(r.code, 0, r.stderr);
   const out = assertValidSingerOutput(r.messages);
   assert.deepEqual([...out.schemas.keys()], ['media']);
+  assert.deepEqual([...out.records.keys()], ['media']);
   assert.deepEqual(Object.keys(out.schemas.get('media')!.schema.properties), ['id', 'name', 'status', 'updatedAt']);
   for (const record of out.records.get('media')!) assert.deepEqual(Object.keys(record).filter((k) => !['id', 'name', 'status', 'updatedAt'].includes(k)), []);
 });
 
 test('without a catalog every stream is read incrementally; a bookmark from the future reads nothing and stays', async () => {
   const future = { updatedAt: '2099-01-01T00:00:00Z', state_version: 1 };
+  const startedAt = fx.emulator.control.now();
   const r = await tap(['--config', fx.config(), '--state', fx.write('singer-future.json', { bookmarks: { media: future } })]);
   assert.equal(r.code, 0, r.stderr);
   const out = assertValidSingerOutput(r.messages);
-  assert.deepEqual([...out.schemas.keys()].sort(), ['categories', 'media']);
+  assert.deepEqual([...out.schemas.keys()].sort(), sorted(streams.map((s) => s.name)), 'every stream');
   assert.equal(out.records.get('media'), undefined);
-  assert.equal(out.records.get('categories')?.length, fx.emulator.control.truth('categories').length);
-  assert.deepEqual(out.states.at(-1)!.value.bookmarks.media, future);
+  const bookmarks = out.states.at(-1)!.value.bookmarks;
+  assert.deepEqual(bookmarks.media, future);
+  for (const def of streams) {
+    assert.deepEqual(out.schemas.get(def.name)?.bookmark_properties, [def.cursorField], `${def.name} is read incrementally`);
+    assert.ok(bookmarks[def.name], `${def.name} has a bookmark`);
+    if (def.name === 'media') continue;
+    assert.ok(seconds(bookmarks[def.name][def.cursorField]) <= fx.emulator.control.now(), `${def.name}: its bookmark is on its cursor ${def.cursorField}, never in the future`);
+    assertReadInFull(def, out.records.get(def.name) ?? [], startedAt);
+  }
 });
 
 test('a stream that keeps failing is named on stderr, the others finish with their state, and the exit code is 1', async () => {
   fx.emulator.control.setFaults({ httpErrorRate: 1, httpErrorStatuses: [503], onlyServices: ['category.list'], seed: 3 });
   try {
+    const startedAt = fx.emulator.control.now();
     const r = await tap(['--config', fx.config('admin', { max_concurrency: 2 })], { SOURCE_KALTURA_MAX_RETRY_SECONDS: '2' });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /ERROR categories: .*503/);
-    assert.match(r.stderr, /failed streams: categories/);
+    // category_entries are read per category, so they cannot be read without the category list either.
+    const failed = ['categories', 'category_entries'];
+    for (const name of failed) assert.match(r.stderr, new RegExp(`ERROR ${name}: .*503`));
+    const named = /failed streams: (.*)\n/.exec(r.stderr)?.[1]?.split(', ');
+    assert.deepEqual(named?.sort(), failed, 'the failed streams, and only they, are named');
     const out = assertValidSingerOutput(r.messages);
-    assert.equal(out.records.get('media')?.length, fx.emulator.control.truth('media').length);
-    assert.deepEqual(Object.keys(out.states.at(-1)!.value.bookmarks), ['media'], 'no bookmark for the failed stream');
+    const others = streams.filter((s) => !failed.includes(s.name));
+    for (const def of others) assertReadInFull(def, out.records.get(def.name) ?? [], startedAt);
+    assert.deepEqual(Object.keys(out.states.at(-1)!.value.bookmarks).sort(), sorted(others.map((s) => s.name)), 'a bookmark for every other stream, none for the failed ones');
   } finally {
     fx.emulator.control.clearFaults();
   }
