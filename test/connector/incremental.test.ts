@@ -136,3 +136,31 @@ test('state messages are small and come after the records they cover', async () 
   }
   assert.ok(sizeMax < 300, `state stays small (${sizeMax} bytes)`);
 });
+
+test('entries created, updated or deleted while a read runs are in that read or the next one', async () => {
+  const control = fx.emulator.control;
+  const catalog = fx.catalog([['media', 'incremental']]);
+  control.setFaults({ latencyMs: 25, onlyServices: ['media.list'] });
+  let changed: { updated: string[]; deleted: string[]; added: string[] } | undefined;
+  let first: Awaited<ReturnType<typeof runConnector>>;
+  try {
+    const running = runConnector(['read', '--config', fx.config('admin', { max_concurrency: 2, lookback_window_seconds: 0 }), '--catalog', catalog]);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const ids = control.truth('media').filter((t) => t.status !== 3).map((t) => String(t.id));
+    changed = { updated: control.updateEntries(ids.slice(0, 20)), deleted: control.deleteEntries(ids.slice(20, 30)), added: control.addEntries(10) };
+    first = await running;
+  } finally {
+    control.clearFaults();
+  }
+  assert.equal(first.code, 0, first.stderr);
+  const second = await runConnector(['read', '--config', fx.config('admin', { lookback_window_seconds: 0 }), '--catalog', catalog, '--state', fx.write('during.json', lastStates(first.messages))]);
+  assert.equal(second.code, 0, second.stderr);
+  const merged = merge(recordsOf(first.messages, 'media'), recordsOf(second.messages, 'media'));
+  const truth = new Map(control.truth('media').map((t) => [t.id, t]));
+  for (const id of [...changed!.updated, ...changed!.deleted, ...changed!.added]) {
+    const record = merged.get(id);
+    assert.ok(record, `${id}, changed during the first read, is in one of the two reads`);
+    assert.equal(record.status, truth.get(id)?.status, `${id} has its current status`);
+  }
+  for (const id of changed!.deleted) assert.equal(merged.get(id)?.status, 3, `${id} is seen deleted`);
+});
