@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     await Promise.all([...files.values()].map((f) => new Promise((resolve) => f.end(resolve))));
     const readSeconds = (Date.now() - readStarted) / 1000;
     console.log(`\nread: exit code ${code} in ${readSeconds.toFixed(1)} s`);
-    for (const [stream, n] of Object.entries(counts)) console.log(`  ${stream.padEnd(12)} ${String(n).padStart(8)} records -> out/${stream}.jsonl`);
+    for (const [stream, n] of Object.entries(counts)) console.log(`  ${stream.padEnd(18)} ${String(n).padStart(8)} records -> out/${stream}.jsonl`);
     console.log(`total elapsed ${((Date.now() - started) / 1000).toFixed(1)} s`);
     process.exitCode = code;
   } finally {
