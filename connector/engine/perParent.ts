@@ -1,52 +1,101 @@
 import type { KalturaClient } from '../kaltura/client.js';
 import type { StreamDefinition } from '../streams/definition.js';
 import { readKeyset, type KeysetOptions, type Page } from './keyset.js';
+import { BoundedQueue, readWindows } from './windows.js';
 import { readBoundaryKeyset, type Filter } from './boundary.js';
 import { SourceSelector } from './source.js';
 
 /**
- * The parents are read up to here, not up to the read's start: a parent updated while the read
- * runs still has its children in the cursor range, and must not drop out of the batches.
+ * The parents are read up to here, not only up to the read's start: a parent updated while the
+ * read runs still has its children in the cursor range, and must not drop out of the batches.
  */
 const openEnd = 2_147_483_647;
 
 /**
  * Reads a stream whose list must name its parents (ParentBatches): the parent stream is read in
- * full by its keyset reader, its ids are cut into batches, and the children of each batch are read
- * over the cursor range by the boundary keyset reader. A new child can belong to any parent, old or
- * new, so every run walks every parent. Children of different batches are not in cursor order, so
- * no page moves the checkpoint: it stays at the start of the range until the pass is complete, when
- * the engine sets it to the read's start. State therefore stays one timestamp; a pass that is cut
- * short is read again from the same point next time.
+ * full by its windowed keyset reader, its ids are cut into batches, and the children of each batch
+ * are read over the cursor range by the boundary keyset reader, up to `readers` batches at once
+ * (the client's limiter still bounds the requests of the whole sync). A new child can belong to
+ * any parent, old or new, so every run walks every parent. Children of different batches are not
+ * in cursor order, so no page moves the checkpoint: it stays at the start of the range until the
+ * pass is complete, when the engine sets it to the read's start. State therefore stays one
+ * timestamp; a pass that is cut short is read again from the same point next time.
  */
-export async function* readPerParent(opts: KeysetOptions, range: { from?: number; to: number }): AsyncGenerator<Page> {
-  const { def } = opts;
+export async function* readPerParent(options: KeysetOptions, range: { from?: number; to: number }): AsyncGenerator<Page> {
+  const { def } = options;
   const parents = def.parents!;
   const parentDef = parents.of;
   const idField = parentDef.primaryKey[0]![0]!;
   const batchSize = Math.min(parents.batchSize ?? 500, 500);
+  const width = Math.max(1, options.readers ?? 1);
+  const abandon = new AbortController();
+  const opts: KeysetOptions = { ...options, signal: options.signal ? AbortSignal.any([options.signal, abandon.signal]) : abandon.signal };
   const parentSource = new SourceSelector(opts.client, parentDef, opts.log);
-  const parentRows = readKeyset({ ...opts, def: parentDef, source: parentSource, readers: 1 }, { from: undefined, to: openEnd, rowsRead: 0 });
+  const parentOptions = { ...opts, def: parentDef, source: parentSource, readers: width };
+  // Parents up to the read's start side by side, then the few updated since, so none drops out.
+  const parentPages = (async function* () {
+    yield* readWindows(parentOptions, { from: undefined, to: range.to });
+    yield* readKeyset(parentOptions, { from: range.to + 1, to: openEnd, rowsRead: 0 });
+  })();
   const hold = range.from ?? 0;
-  let batch: string[] = [];
+  type Item = { rows: Page['rows'] } | { batchDone: true } | { walkDone: true } | { error: unknown };
+  const queue = new BoundedQueue<Item>(width);
+  let running = 0;
   let batches = 0;
-  const readBatch = async function* (ids: string[]): AsyncGenerator<Page> {
-    batches += 1;
-    const base: Filter = { [parents.filter]: ids.join(',') };
-    // Batch totals are not the stream's: no estimate is given.
-    for await (const page of readBoundaryKeyset(opts, range, base)) yield { rows: page.rows, checkpoint: hold };
+  let slotFreed: (() => void) | undefined;
+
+  const readBatch = async (ids: string[]): Promise<void> => {
+    try {
+      const base: Filter = { [parents.filter]: ids.join(',') };
+      // Batch totals are not the stream's: no estimate is given.
+      for await (const page of readBoundaryKeyset(opts, range, base)) if (page.rows.length > 0) await queue.push({ rows: page.rows });
+      running -= 1;
+      slotFreed?.();
+      await queue.push({ batchDone: true });
+    } catch (error) {
+      await queue.push({ error });
+    }
   };
-  for await (const page of parentRows) {
-    for (const row of page.rows) {
-      batch.push(String(row[idField]));
-      if (batch.length >= batchSize) {
-        yield* readBatch(batch);
-        batch = [];
+
+  // The parent walk runs beside the consumer and starts a batch whenever a slot is free.
+  const launch = async (ids: string[]): Promise<void> => {
+    while (running >= width) await new Promise<void>((resolve) => (slotFreed = resolve));
+    running += 1;
+    batches += 1;
+    void readBatch(ids);
+  };
+  void (async () => {
+    let batch: string[] = [];
+    for await (const page of parentPages) {
+      for (const row of page.rows) {
+        batch.push(String(row[idField]));
+        if (batch.length >= batchSize) {
+          await launch(batch);
+          batch = [];
+        }
       }
     }
+    if (batch.length > 0) await launch(batch);
+  })().then(
+    () => queue.push({ walkDone: true }),
+    (error: unknown) => queue.push({ error }),
+  );
+
+  try {
+    let walking = true;
+    let finishedBatches = 0;
+    while (walking || finishedBatches < batches) {
+      const item = await queue.shift();
+      if ('error' in item) throw item.error;
+      if ('walkDone' in item) walking = false;
+      else if ('batchDone' in item) finishedBatches += 1;
+      else yield { rows: item.rows, checkpoint: hold };
+    }
+  } finally {
+    abandon.abort(new Error('the read was abandoned'));
+    queue.close();
   }
-  if (batch.length > 0) yield* readBatch(batch);
-  opts.log(`${def.name}: read by ${batches} batch(es) of ${parentDef.name} ids`);
+  opts.log(`${def.name}: read by ${batches} batch(es) of ${parentDef.name} ids, up to ${width} at once`);
   yield { rows: [], checkpoint: hold };
 }
 

@@ -148,7 +148,7 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
 }
 
 /** A queue whose producers wait while it is full: readers never run far ahead of the writer. */
-class BoundedQueue<T> {
+export class BoundedQueue<T> {
   private readonly items: T[] = [];
   private readonly takers: Array<(item: T) => void> = [];
   private readonly givers: Array<() => void> = [];
