@@ -6,7 +6,8 @@ import { loadConfig, type Config } from '../config/config.js';
 import { streamSchema, type OutputRecord } from '../engine/records.js';
 import type { StreamState } from '../engine/state.js';
 import { planSync, runSync, settingsOf, type SyncListener } from '../engine/sync.js';
-import { ConnectorError, toConnectorError } from '../kaltura/errors.js';
+import { ConnectorError } from '../kaltura/errors.js';
+import { describeFailure } from '../kaltura/errorTable.js';
 import { createKalturaClient } from '../kaltura/index.js';
 import { selectionsFromCatalog } from '../protocol/airbyte/catalog.js';
 import { defaultSelections, exitCodes } from '../protocol/singer/commands.js';
@@ -199,7 +200,7 @@ export async function cronRead(options: CronReadOptions, stderr: ProgressOutput 
     } catch (err) {
       for (const sink of sinks.values()) await sink.discard();
       // Whatever went wrong here, nothing was read and no file was changed.
-      const error = toConnectorError(err);
+      const error = describeFailure(err);
       log.error(error.message);
       if (error.failureType !== 'config_error' && error.internalMessage) log.debug(error.internalMessage);
       board.stop();

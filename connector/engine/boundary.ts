@@ -1,20 +1,8 @@
 import { ConnectorError } from '../kaltura/errors.js';
-import { listingCap, setLowerBound, setUpperBound, type KeysetOptions, type Page } from './keyset.js';
+import { cursorOf, listingCap, rowKey, setLowerBound, setUpperBound, type KeysetOptions, type Page } from './keyset.js';
 import type { KalturaObject } from './records.js';
-import type { StreamDefinition } from '../streams/definition.js';
 
 export type Filter = Record<string, string | number>;
-
-/** A row's identity: its primary key fields joined (category links have no `id`). */
-export function rowKey(def: StreamDefinition, row: KalturaObject): string {
-  return def.primaryKey.map((path) => String(row[path[0]!])).join('\u0000');
-}
-
-function cursorOf(def: StreamDefinition, row: KalturaObject): number {
-  const value = row[def.cursorField];
-  if (typeof value !== 'number') throw new ConnectorError('system_error', `${def.name}: a Kaltura object (${rowKey(def, row)}) has no numeric ${def.cursorField}; the answer is not what the API contract describes.`);
-  return value;
-}
 
 /**
  * The keyset reader for lists without an `idNotIn` filter (category links, metadata, users,

@@ -74,7 +74,7 @@ export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): As
     if (first) window.totalCount = answer.totalCount;
     // The window may have been cut while the request was out: rows past the new end belong to
     // another reader now. A page that held any of them also held every row left in this window.
-    const rows = window.to < upper ? answer.objects.filter((row) => cursorOf(row, cursor) <= window.to) : answer.objects;
+    const rows = window.to < upper ? answer.objects.filter((row) => cursorOf(def, row) <= window.to) : answer.objects;
     const ended = rows.length < answer.objects.length || answer.objects.length < pageSize;
     const page: Page = { rows, checkpoint: lower ?? 0 };
     if (first) page.totalCount = answer.totalCount;
@@ -82,12 +82,12 @@ export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): As
       yield page;
       return;
     }
-    const last = cursorOf(rows[rows.length - 1]!, cursor);
+    const last = cursorOf(def, rows[rows.length - 1]!);
     if (lower !== undefined && last < lower) {
       throw new ConnectorError('system_error', `${def.name}: Kaltura returned rows out of ${cursor} order (${last} after ${lower}); the read stopped rather than risk missing rows.`);
     }
     if (last !== lower) seenAtLower = new Set();
-    for (let i = rows.length - 1; i >= 0 && cursorOf(rows[i]!, cursor) === last; i--) seenAtLower.add(rows[i]!.id as string | number);
+    for (let i = rows.length - 1; i >= 0 && cursorOf(def, rows[i]!) === last; i--) seenAtLower.add(rows[i]!.id as string | number);
     window.position = last;
     window.rowsRead += rows.length;
     page.checkpoint = last;
@@ -206,12 +206,18 @@ async function edgeValue(opts: KeysetOptions, filter: Record<string, string | nu
   const answer = await opts.source.list({ ...filter, orderBy: `${direction}${field}` }, { pageSize: 1, pageIndex: 1 }, opts.signal);
   const row = answer.objects[0];
   if (!row) throw new ConnectorError('transient_error', `${opts.def.name}: rows disappeared while they were counted; run the sync again.`);
-  return cursorOf(row, field);
+  return cursorOf(opts.def, row, field);
 }
 
-function cursorOf(row: KalturaObject, field: string): number {
+/** A row's identity: its primary key fields joined (category links have no `id`). */
+export function rowKey(def: StreamDefinition, row: KalturaObject, separator = '\u0000'): string {
+  return def.primaryKey.map((path) => String(row[path[0]!])).join(separator);
+}
+
+/** A row's unix-seconds `field` (the cursor by default); an answer without one breaks the contract. */
+export function cursorOf(def: StreamDefinition, row: KalturaObject, field = def.cursorField): number {
   const value = row[field];
-  if (typeof value !== 'number') throw new ConnectorError('system_error', `A Kaltura object (id ${String(row.id)}) has no numeric ${field}; the answer is not what the API contract describes.`);
+  if (typeof value !== 'number') throw new ConnectorError('system_error', `${def.name}: a Kaltura object (${rowKey(def, row, '/')}) has no numeric ${field}; the answer is not what the API contract describes.`);
   return value;
 }
 

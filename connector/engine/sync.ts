@@ -5,6 +5,7 @@ import { describeFailure } from '../kaltura/errorTable.js';
 import type { StreamDefinition } from '../streams/definition.js';
 import type { Logger } from '../util/logger.js';
 import { readWindows } from './windows.js';
+import { rowKey } from './keyset.js';
 import { readBoundaryKeyset } from './boundary.js';
 import { readPerParent } from './perParent.js';
 import { RecordShaper, type OutputRecord } from './records.js';
@@ -117,7 +118,7 @@ async function syncStream(client: KalturaClient, listener: SyncListener, log: Lo
             continue;
           }
           invalid += 1;
-          log.warn(`${def.name}: record ${def.primaryKey.map((k) => String(row[k[0]!])).join('/')} does not match schemas/${def.schemaFile} and was not written: ${problems}`);
+          log.warn(`${def.name}: record ${rowKey(def, row, '/')} does not match schemas/${def.schemaFile} and was not written: ${problems}`);
         }
         if (out.length > 0) await listener.records(def.name, out);
         recordCount += out.length;

@@ -48,9 +48,3 @@ export class TransportError extends Error {
     super(message, options);
   }
 }
-
-export function toConnectorError(err: unknown): ConnectorError {
-  if (err instanceof ConnectorError) return err;
-  const text = err instanceof Error ? err.message : String(err);
-  return new ConnectorError('system_error', `Unexpected failure: ${text}`, err instanceof Error ? err.stack : undefined, { cause: err });
-}

@@ -1,6 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
 import type { OutputRecord } from '../engine/records.js';
-import { secrets } from '../util/redact.js';
 import { AtomicFile } from './atomicFile.js';
 
 export const outputFormats = ['csv', 'jsonl'] as const;

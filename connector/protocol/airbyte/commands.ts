@@ -1,9 +1,8 @@
 import { connectorSpec, loadConfig, type Config } from '../../config/config.js';
 import { planSync, runSync, settingsOf, type SyncListener } from '../../engine/sync.js';
-import { secrets } from '../../util/redact.js';
 import { probeStream } from '../../engine/perParent.js';
 import { createKalturaClient } from '../../kaltura/index.js';
-import { KalturaApiError, toConnectorError } from '../../kaltura/errors.js';
+import { KalturaApiError, type ConnectorError } from '../../kaltura/errors.js';
 import { describeFailure } from '../../kaltura/errorTable.js';
 import { diagnoseSession } from '../../kaltura/diagnosis.js';
 import { streams } from '../../streams/index.js';
@@ -41,7 +40,7 @@ export class AirbyteOutput implements SyncListener {
   completed(stream: string): Promise<void> {
     return this.out.write(msg.streamStatus(stream, 'COMPLETE'));
   }
-  async failed(stream: string, error: { message: string; failureType: 'config_error' | 'system_error' | 'transient_error'; internalMessage?: string }): Promise<void> {
+  async failed(stream: string, error: ConnectorError): Promise<void> {
     await this.out.write(msg.errorTrace(error.message, error.failureType, error.internalMessage, stream));
     await this.out.write(msg.streamStatus(stream, 'INCOMPLETE'));
   }
@@ -69,7 +68,7 @@ export async function check(out: AirbyteOutput, configPath: string): Promise<num
   try {
     config = await loadConfig(configPath);
   } catch (err) {
-    await out.write(msg.connectionStatus('FAILED', toConnectorError(err).message));
+    await out.write(msg.connectionStatus('FAILED', describeFailure(err).message));
     return 0;
   }
   const client = createKalturaClient(config, out.log, { retries: 2 });
@@ -123,7 +122,7 @@ async function failOnError(out: AirbyteOutput, run: () => Promise<number>): Prom
   try {
     return await run();
   } catch (err) {
-    const error = toConnectorError(err);
+    const error = describeFailure(err);
     out.log.error(error.message);
     await out.write(msg.errorTrace(error.message, error.failureType, error.internalMessage));
     return 1;

@@ -2,7 +2,8 @@ import { connectorSpec, loadConfig, type Config } from '../../config/config.js';
 import type { OutputRecord } from '../../engine/records.js';
 import type { StreamState } from '../../engine/state.js';
 import { planSync, runSync, settingsOf, type SyncListener } from '../../engine/sync.js';
-import { toConnectorError, type ConnectorError } from '../../kaltura/errors.js';
+import type { ConnectorError } from '../../kaltura/errors.js';
+import { describeFailure } from '../../kaltura/errorTable.js';
 import { createKalturaClient } from '../../kaltura/index.js';
 import { LineWriter } from '../../sinks/lineWriter.js';
 import { streams } from '../../streams/index.js';
@@ -152,7 +153,7 @@ async function inputErrorsExit(log: Logger, run: () => Promise<number>): Promise
   try {
     return await run();
   } catch (err) {
-    const error = toConnectorError(err);
+    const error = describeFailure(err);
     log.error(error.message);
     if (error.failureType !== 'config_error' && error.internalMessage) log.debug(error.internalMessage);
     return error.failureType === 'config_error' ? exitCodes.badInput : exitCodes.streamFailed;
