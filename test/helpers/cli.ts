@@ -27,19 +27,39 @@ export function writeJson(dir: string, name: string, value: unknown): string {
 }
 
 /** Runs `node connector ...args` as a user would, and collects everything it prints. */
-export function runConnector(args: string[], options: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export function runConnector(args: string[], options: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv; killWhen?: (message: Record<string, any>, index: number) => boolean } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [entry, ...args], { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
+    const messages: Array<Record<string, any>> = [];
+    let pending = '';
+    let killed = false;
+    child.stdout.on('data', (b: Buffer) => {
+      if (killed) return;
+      out.push(b);
+      if (!options.killWhen) return;
+      // Watch the messages as they come, to kill at an exact point of the read.
+      pending += b.toString('utf8');
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const message = JSON.parse(pending.slice(0, nl)) as Record<string, any>;
+        pending = pending.slice(nl + 1);
+        messages.push(message);
+        if (options.killWhen(message, messages.length - 1)) {
+          killed = true;
+          child.kill('SIGKILL');
+          return;
+        }
+      }
+    });
     child.stderr.on('data', (b: Buffer) => err.push(b));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const stdout = Buffer.concat(out).toString('utf8');
-      resolve({ code, signal, stdout, stderr: Buffer.concat(err).toString('utf8'), messages: parseLines(stdout) });
+      resolve({ code, signal, stdout, stderr: Buffer.concat(err).toString('utf8'), messages: options.killWhen ? messages : parseLines(stdout) });
     });
   });
 }
@@ -70,36 +90,7 @@ export function recordsOf(messages: Array<Record<string, any>>, stream: string):
  * the way an orchestrator or the OOM killer would: no chance to flush or clean up.
  */
 export function runConnectorUntil(args: string[], killWhen: (message: Record<string, any>, index: number) => boolean, timeoutMs = 120_000): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    const messages: Array<Record<string, any>> = [];
-    let buffer = '';
-    let killed = false;
-    const err: Buffer[] = [];
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.stdout.on('data', (b: Buffer) => {
-      if (killed) return;
-      buffer += b.toString('utf8');
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        const message = JSON.parse(line);
-        messages.push(message);
-        if (killWhen(message, messages.length - 1)) {
-          killed = true;
-          child.kill('SIGKILL');
-          return;
-        }
-      }
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout: '', stderr: Buffer.concat(err).toString('utf8'), messages });
-    });
-  });
+  return runConnector(args, { killWhen, timeoutMs });
 }
 
 /** The `--state` input a platform would hand the next run: the last STATE message of each stream. */
