@@ -86,6 +86,14 @@ export function recordsOf(messages: Array<Record<string, any>>, stream: string):
 }
 
 /**
+ * The ids of a stream's records, sorted: per-parent streams read their batches side by side, so
+ * two correct runs may hand the same records on in different orders. Duplicates stay visible.
+ */
+export function sortedIdsOf(messages: Array<Record<string, any>>, stream: string): string[] {
+  return recordsOf(messages, stream).map((r) => String(r.id)).sort();
+}
+
+/**
  * Runs the connector and kills it with SIGKILL as soon as `killWhen` is true of a printed message,
  * the way an orchestrator or the OOM killer would: no chance to flush or clean up.
  */
