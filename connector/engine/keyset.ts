@@ -103,34 +103,53 @@ export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): As
 
 /**
  * A second shared by more rows than `idNotIn` can exclude (bulk updates give thousands of rows
- * one `updatedAt`). That second is read by itself, cut by the tie-breaker field into windows of
- * fewer than 10,000 rows (counted first), each paged by offset, several pages at once. Offsets are
- * safe only if no row leaves the window during the pass: a pass that returns fewer distinct rows
- * than were counted is repeated. Rows already yielded are skipped by id; the set is bounded by
- * the rows of one second.
+ * one `updatedAt`). That second is read by itself, ordered by the tie-breaker field and paged by
+ * offset, several pages at once; when it holds the cap or more, it is first cut along that field
+ * into windows of fewer than 10,000 rows. Up to 500 of the rows already yielded are excluded by
+ * `idNotIn`, so few of them are fetched again; the rest are skipped by id (the set is bounded by
+ * the rows of one second). The first page is asked for in full: it is data, and its `totalCount`
+ * is the count. Offsets are safe only if no row leaves the window during the pass: a pass that
+ * returns fewer distinct rows than were counted is repeated.
  */
 async function* readCrowdedSecond(opts: KeysetOptions, second: number, seen: Set<string | number>): AsyncGenerator<Page> {
   const { def, pageSize } = opts;
-  const base: Record<string, string | number> = {};
+  const field = def.tieBreakerField;
+  const base: Filter = {};
   setLowerBound(base, `${def.cursorField}GreaterThanOrEqual`, second);
   setUpperBound(base, `${def.cursorField}LessThanOrEqual`, second);
-  const windows = await splitUnderCap(opts, base, def.tieBreakerField);
-  opts.log(`${def.name}: ${windows.reduce((n, w) => n + w.count, 0)} rows share ${def.cursorField} ${second}; reading that second in ${windows.length} window(s) by ${def.tieBreakerField}`);
+  const excluded = [...seen].slice(-inListLimit);
+  if (excluded.length > 0) base.idNotIn = excluded.join(',');
+  const fresh = (answer: ListResponse<KalturaObject>, returned: Set<string | number>): KalturaObject[] => {
+    const rows: KalturaObject[] = [];
+    for (const row of answer.objects) {
+      const id = row.id as string | number;
+      returned.add(id);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      rows.push(row);
+    }
+    return rows;
+  };
+
+  const firstReturned = new Set<string | number>();
+  const first = await opts.source.list({ ...base, orderBy: `+${field}` }, { pageSize, pageIndex: 1 }, opts.signal);
+  const firstRows = fresh(first, firstReturned);
+  if (firstRows.length > 0) yield { rows: firstRows, checkpoint: second };
+  const windows: CountedWindow[] =
+    first.totalCount < listingCap
+      ? [{ filter: base, count: first.totalCount, firstPage: firstReturned }]
+      : await splitUnderCap(opts, base, field, first.totalCount, first.objects[0] ? cursorOf(def, first.objects[0], field) : undefined);
+  opts.log(`${def.name}: ${first.totalCount + excluded.length} rows share ${def.cursorField} ${second}; reading that second in ${windows.length} window(s) by ${field}`);
   for (const w of windows) {
     for (let pass = 1; ; pass++) {
-      const filter = { ...w.filter, orderBy: `+${def.tieBreakerField}` };
+      const filter = { ...w.filter, orderBy: `+${field}` };
       const pages = Math.min(Math.ceil(w.count / pageSize), Math.floor(listingCap / pageSize));
-      const returned = new Set<string | number>();
-      for await (const answer of fetchPagesInOrder(opts, filter, pages)) {
-        const fresh: KalturaObject[] = [];
-        for (const row of answer.objects) {
-          const id = row.id as string | number;
-          returned.add(id);
-          if (seen.has(id)) continue;
-          seen.add(id);
-          fresh.push(row);
-        }
-        if (fresh.length > 0) yield { rows: fresh, checkpoint: second };
+      // The first pass of a window counted by its first page goes on from page 2.
+      const returned = pass === 1 && w.firstPage ? w.firstPage : new Set<string | number>();
+      const fromPage = pass === 1 && w.firstPage ? 2 : 1;
+      for await (const answer of fetchPagesInOrder(opts, filter, fromPage, pages)) {
+        const rows = fresh(answer, returned);
+        if (rows.length > 0) yield { rows, checkpoint: second };
       }
       if (returned.size >= w.count) break;
       if (pass >= 5) throw new ConnectorError('transient_error', `${def.name}: the rows at ${def.cursorField} ${second} kept changing while they were read; run the sync again.`);
@@ -142,67 +161,77 @@ async function* readCrowdedSecond(opts: KeysetOptions, second: number, seen: Set
   yield { rows: [], checkpoint: second + 1 };
 }
 
-/** Offset pages 1..n of one query, `readers` requests at a time, handed on in page order. */
-async function* fetchPagesInOrder(opts: KeysetOptions, filter: Record<string, string | number>, pages: number): AsyncGenerator<ListResponse<KalturaObject>> {
+/** Offset pages from..to of one query, `readers` requests at a time, handed on in page order. */
+async function* fetchPagesInOrder(opts: KeysetOptions, filter: Filter, from: number, to: number): AsyncGenerator<ListResponse<KalturaObject>> {
   type Outcome = { answer: ListResponse<KalturaObject> } | { error: unknown };
   const inFlight: Array<Promise<Outcome>> = [];
-  let next = 1;
+  let next = from;
   const request = (pageIndex: number): Promise<Outcome> =>
     opts.source.list(filter, { pageSize: opts.pageSize, pageIndex }, opts.signal).then(
       (answer) => ({ answer }),
       (error: unknown) => ({ error }),
     );
   const width = Math.max(1, opts.readers ?? 1);
-  while (next <= pages && inFlight.length < width) inFlight.push(request(next++));
+  while (next <= to && inFlight.length < width) inFlight.push(request(next++));
   while (inFlight.length > 0) {
     const outcome = await inFlight.shift()!;
     if ('error' in outcome) {
       // The other requests still in flight settle on their own; their outcomes are captured.
       throw outcome.error;
     }
-    if (next <= pages) inFlight.push(request(next++));
+    if (next <= to) inFlight.push(request(next++));
     yield outcome.answer;
   }
 }
 
+type Filter = Record<string, string | number>;
+
 interface CountedWindow {
-  filter: Record<string, string | number>;
+  filter: Filter;
   count: number;
+  /** Ids of the window's first page, when that page was read while counting. */
+  firstPage?: Set<string | number>;
 }
 
-/** Splits `base` along `field` (unix seconds) into windows that each hold fewer rows than the cap. */
-async function splitUnderCap(opts: KeysetOptions, base: Record<string, string | number>, field: string): Promise<CountedWindow[]> {
-  const total = await countRows(opts, base);
-  if (total < listingCap) return [{ filter: base, count: total }];
-  const lowest = await edgeValue(opts, base, field, '+');
-  const highest = await edgeValue(opts, base, field, '-');
+/**
+ * Cuts `base` (which holds `total` rows, the lowest `field` value `lowest`) along `field` (unix
+ * seconds) into windows that each hold fewer rows than the cap. Only the lower half of a cut is
+ * counted; the upper half holds the rest. Rows only ever leave a past second, so that rest is never
+ * an undercount, and an overcount makes the pass that reads it come up short and read again.
+ */
+async function splitUnderCap(opts: KeysetOptions, base: Filter, field: string, total: number, lowest: number | undefined): Promise<CountedWindow[]> {
+  const lo = lowest ?? (await edgeValue(opts, base, field, '+'));
+  const hi = await edgeValue(opts, base, field, '-');
   const out: CountedWindow[] = [];
-  const split = async (lo: number, hi: number): Promise<void> => {
+  const windowOf = (from: number, to: number): Filter => {
     const filter = { ...base };
-    setLowerBound(filter, `${field}GreaterThanOrEqual`, lo);
-    setUpperBound(filter, `${field}LessThanOrEqual`, hi);
-    const count = await countRows(opts, filter);
-    if (count === 0) return;
+    setLowerBound(filter, `${field}GreaterThanOrEqual`, from);
+    setUpperBound(filter, `${field}LessThanOrEqual`, to);
+    return filter;
+  };
+  const split = async (from: number, to: number, count: number): Promise<void> => {
+    if (count <= 0) return;
     if (count < listingCap) {
-      out.push({ filter, count });
+      out.push({ filter: windowOf(from, to), count });
       return;
     }
-    if (lo === hi) {
-      throw new ConnectorError('system_error', `${opts.def.name}: ${count} rows share both ${opts.def.cursorField} and ${field} ${lo}; Kaltura cannot list more than ${listingCap} such rows, so the read stopped rather than return an incomplete result.`);
+    if (from === to) {
+      throw new ConnectorError('system_error', `${opts.def.name}: ${count} rows share both ${opts.def.cursorField} and ${field} ${from}; Kaltura cannot list more than ${listingCap} such rows, so the read stopped rather than return an incomplete result.`);
     }
-    const mid = Math.floor((lo + hi) / 2);
-    await split(lo, mid);
-    await split(mid + 1, hi);
+    const mid = Math.floor((from + to) / 2);
+    const lower = await countRows(opts, windowOf(from, mid));
+    await split(from, mid, lower);
+    await split(mid + 1, to, count - lower);
   };
-  await split(lowest, highest);
+  await split(lo, hi, total);
   return out;
 }
 
-async function countRows(opts: KeysetOptions, filter: Record<string, string | number>): Promise<number> {
+async function countRows(opts: KeysetOptions, filter: Filter): Promise<number> {
   return (await opts.source.list(filter, { pageSize: 1, pageIndex: 1 }, opts.signal)).totalCount;
 }
 
-async function edgeValue(opts: KeysetOptions, filter: Record<string, string | number>, field: string, direction: '+' | '-'): Promise<number> {
+async function edgeValue(opts: KeysetOptions, filter: Filter, field: string, direction: '+' | '-'): Promise<number> {
   const answer = await opts.source.list({ ...filter, orderBy: `${direction}${field}` }, { pageSize: 1, pageIndex: 1 }, opts.signal);
   const row = answer.objects[0];
   if (!row) throw new ConnectorError('transient_error', `${opts.def.name}: rows disappeared while they were counted; run the sync again.`);
