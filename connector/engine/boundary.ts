@@ -1,8 +1,6 @@
 import { ConnectorError } from '../kaltura/errors.js';
-import { cursorOf, listingCap, rowKey, setLowerBound, setUpperBound, type KeysetOptions, type Page } from './keyset.js';
+import { cursorOf, listingCap, rowKey, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type Page } from './keyset.js';
 import type { KalturaObject } from './records.js';
-
-export type Filter = Record<string, string | number>;
 
 /**
  * The keyset reader for lists without an `idNotIn` filter (category links, metadata, users,

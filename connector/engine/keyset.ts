@@ -12,6 +12,9 @@ export const listingCap = 10_000;
 /** Kaltura cuts IN lists to this many values. */
 export const inListLimit = 500;
 
+/** A list filter's own fields, beside the stream's defaults. */
+export type Filter = Record<string, string | number>;
+
 export interface Page {
   rows: KalturaObject[];
   /** Every row whose cursor is below this value has now been yielded. */
@@ -64,7 +67,7 @@ export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): As
   while (window.position === undefined || window.position <= window.to) {
     const lower = window.position;
     const upper = window.to;
-    const filter: Record<string, string | number> = { orderBy: `+${cursor}` };
+    const filter: Filter = { orderBy: `+${cursor}` };
     setLowerBound(filter, `${cursor}GreaterThanOrEqual`, lower);
     setUpperBound(filter, `${cursor}LessThanOrEqual`, upper);
     if (seenAtLower.size > 0) filter.idNotIn = [...seenAtLower].join(',');
@@ -104,61 +107,125 @@ export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): As
 /**
  * A second shared by more rows than `idNotIn` can exclude (bulk updates give thousands of rows
  * one `updatedAt`). That second is read by itself, ordered by the tie-breaker field and paged by
- * offset, several pages at once; when it holds the cap or more, it is first cut along that field
- * into windows of fewer than 10,000 rows. Up to 500 of the rows already yielded are excluded by
- * `idNotIn`, so few of them are fetched again; the rest are skipped by id (the set is bounded by
- * the rows of one second). The first page is asked for in full: it is data, and its `totalCount`
- * is the count. Offsets are safe only if no row leaves the window during the pass: a pass that
- * returns fewer distinct rows than were counted is repeated.
+ * offset, several pages at once; when it holds the cap or more, it is cut along that field into
+ * windows of fewer than 10,000 rows (see `readTieWindow`). Up to 500 of the rows already yielded
+ * are excluded by `idNotIn`, so few of them are fetched again; the rest are skipped by id (the set
+ * is bounded by the rows of one second).
  */
 async function* readCrowdedSecond(opts: KeysetOptions, second: number, seen: Set<string | number>): AsyncGenerator<Page> {
-  const { def, pageSize } = opts;
-  const field = def.tieBreakerField;
+  const { def } = opts;
   const base: Filter = {};
   setLowerBound(base, `${def.cursorField}GreaterThanOrEqual`, second);
   setUpperBound(base, `${def.cursorField}LessThanOrEqual`, second);
   const excluded = [...seen].slice(-inListLimit);
   if (excluded.length > 0) base.idNotIn = excluded.join(',');
-  const fresh = (answer: ListResponse<KalturaObject>, returned: Set<string | number>): KalturaObject[] => {
-    const rows: KalturaObject[] = [];
-    for (const row of answer.objects) {
-      const id = row.id as string | number;
-      returned.add(id);
-      if (seen.has(id)) continue;
-      seen.add(id);
-      rows.push(row);
-    }
-    return rows;
-  };
-
-  const firstReturned = new Set<string | number>();
-  const first = await opts.source.list({ ...base, orderBy: `+${field}` }, { pageSize, pageIndex: 1 }, opts.signal);
-  const firstRows = fresh(first, firstReturned);
-  if (firstRows.length > 0) yield { rows: firstRows, checkpoint: second };
-  const windows: CountedWindow[] =
-    first.totalCount < listingCap
-      ? [{ filter: base, count: first.totalCount, firstPage: firstReturned }]
-      : await splitUnderCap(opts, base, field, first.totalCount, first.objects[0] ? cursorOf(def, first.objects[0], field) : undefined);
-  opts.log(`${def.name}: ${first.totalCount + excluded.length} rows share ${def.cursorField} ${second}; reading that second in ${windows.length} window(s) by ${field}`);
-  for (const w of windows) {
-    for (let pass = 1; ; pass++) {
-      const filter = { ...w.filter, orderBy: `+${field}` };
-      const pages = Math.min(Math.ceil(w.count / pageSize), Math.floor(listingCap / pageSize));
-      // The first pass of a window counted by its first page goes on from page 2.
-      const returned = pass === 1 && w.firstPage ? w.firstPage : new Set<string | number>();
-      const fromPage = pass === 1 && w.firstPage ? 2 : 1;
-      for await (const answer of fetchPagesInOrder(opts, filter, fromPage, pages)) {
-        const rows = fresh(answer, returned);
-        if (rows.length > 0) yield { rows, checkpoint: second };
-      }
-      if (returned.size >= w.count) break;
-      if (pass >= 5) throw new ConnectorError('transient_error', `${def.name}: the rows at ${def.cursorField} ${second} kept changing while they were read; run the sync again.`);
-      const now = await countRows(opts, w.filter);
-      opts.log(`${def.name}: the rows at ${def.cursorField} ${second} changed while they were read (${w.count} counted, ${returned.size} returned, now ${now}); reading them again`);
-      w.count = now;
-    }
-  }
+  const crowd: Crowd = { opts, base, second, seen };
+  const first = await firstPage(crowd, {});
+  opts.log(`${def.name}: ${first.totalCount + excluded.length} rows share ${def.cursorField} ${second}; reading that second by ${def.tieBreakerField}`);
+  yield* readTieWindow(crowd, {}, { first });
   yield { rows: [], checkpoint: second + 1 };
+}
+
+interface Crowd {
+  opts: KeysetOptions;
+  /** The second's filter, with the ids excluded. */
+  base: Filter;
+  second: number;
+  /** Ids already yielded at this second. */
+  seen: Set<string | number>;
+}
+
+/** A window of a crowded second along the tie-breaker field; an absent bound is open. */
+interface TieBounds {
+  from?: number;
+  to?: number;
+}
+
+function tieFilter(crowd: Crowd, bounds: TieBounds): Filter {
+  const field = crowd.opts.def.tieBreakerField;
+  const filter: Filter = { ...crowd.base, orderBy: `+${field}` };
+  setLowerBound(filter, `${field}GreaterThanOrEqual`, bounds.from);
+  if (bounds.to !== undefined) setUpperBound(filter, `${field}LessThanOrEqual`, bounds.to);
+  return filter;
+}
+
+/** A window's first page, asked for in full: it is data, and its `totalCount` is the count. */
+function firstPage(crowd: Crowd, bounds: TieBounds): Promise<ListResponse<KalturaObject>> {
+  return crowd.opts.source.list(tieFilter(crowd, bounds), { pageSize: crowd.opts.pageSize, pageIndex: 1 }, crowd.opts.signal);
+}
+
+/** The rows of an answer not yielded yet; every row it returned is added to `returned`. */
+function freshRows(crowd: Crowd, answer: ListResponse<KalturaObject>, returned: Set<string | number>): KalturaObject[] {
+  const rows: KalturaObject[] = [];
+  for (const row of answer.objects) {
+    const id = row.id as string | number;
+    returned.add(id);
+    if (crowd.seen.has(id)) continue;
+    crowd.seen.add(id);
+    rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * One window of a crowded second whose size is known: from its first page (`first`), or as its
+ * parent's count less its lower sibling's (`count`; rows only ever leave a past second, so that is
+ * never an undercount, and an overcount makes the pass come up short and read again). Under the
+ * cap the window is paged by offset; at or over it, it is cut in two, and the lower half is
+ * counted by its own first page. The cut is placed below the second itself, as a creation time
+ * never comes after an update; the upper half stays open, so a row that breaks that rule is
+ * still read.
+ */
+async function* readTieWindow(crowd: Crowd, bounds: TieBounds, known: { first: ListResponse<KalturaObject> } | { count: number }): AsyncGenerator<Page> {
+  const { def } = crowd.opts;
+  const field = def.tieBreakerField;
+  const first = 'first' in known ? known.first : undefined;
+  const count = first ? first.totalCount : (known as { count: number }).count;
+  const returned = new Set<string | number>();
+  if (first) {
+    const rows = freshRows(crowd, first, returned);
+    if (rows.length > 0) yield { rows, checkpoint: crowd.second };
+  }
+  if (count <= 0) return;
+  if (count < listingCap) {
+    yield* readTieWindowByOffset(crowd, bounds, count, first ? returned : undefined);
+    return;
+  }
+  const lowest = bounds.from ?? (first?.objects[0] ? cursorOf(def, first.objects[0], field) : await edgeValue(crowd.opts, tieFilter(crowd, bounds), field, '+'));
+  let highest = bounds.to ?? crowd.second;
+  if (highest <= lowest && bounds.to === undefined) highest = await edgeValue(crowd.opts, tieFilter(crowd, bounds), field, '-');
+  if (highest <= lowest) {
+    throw new ConnectorError('system_error', `${def.name}: ${count} rows share both ${def.cursorField} ${crowd.second} and ${field} ${lowest}; Kaltura cannot list more than ${listingCap} such rows, so the read stopped rather than return an incomplete result.`);
+  }
+  const mid = Math.floor((lowest + highest) / 2);
+  const lower: TieBounds = { from: bounds.from, to: mid };
+  const lowerFirst = await firstPage(crowd, lower);
+  yield* readTieWindow(crowd, lower, { first: lowerFirst });
+  yield* readTieWindow(crowd, { from: mid + 1, to: bounds.to }, { count: count - lowerFirst.totalCount });
+}
+
+/**
+ * A window under the cap, by offset, several pages at once; `firstIds` holds the ids of its first
+ * page when that was read already. Offsets are safe only if no row leaves the window during the
+ * pass: a pass that returns fewer distinct rows than were counted is repeated, with a new count.
+ */
+async function* readTieWindowByOffset(crowd: Crowd, bounds: TieBounds, counted: number, firstIds?: Set<string | number>): AsyncGenerator<Page> {
+  const { def, pageSize } = crowd.opts;
+  const filter = tieFilter(crowd, bounds);
+  let count = counted;
+  for (let pass = 1; ; pass++) {
+    const pages = Math.min(Math.ceil(count / pageSize), Math.floor(listingCap / pageSize));
+    const returned = pass === 1 && firstIds ? firstIds : new Set<string | number>();
+    for await (const answer of fetchPagesInOrder(crowd.opts, filter, pass === 1 && firstIds ? 2 : 1, pages)) {
+      const rows = freshRows(crowd, answer, returned);
+      if (rows.length > 0) yield { rows, checkpoint: crowd.second };
+    }
+    if (returned.size >= count) return;
+    if (pass >= 5) throw new ConnectorError('transient_error', `${def.name}: the rows at ${def.cursorField} ${crowd.second} kept changing while they were read; run the sync again.`);
+    const now = await countRows(crowd.opts, filter);
+    crowd.opts.log(`${def.name}: the rows at ${def.cursorField} ${crowd.second} changed while they were read (${count} counted, ${returned.size} returned, now ${now}); reading them again`);
+    count = now;
+  }
 }
 
 /** Offset pages from..to of one query, `readers` requests at a time, handed on in page order. */
@@ -182,49 +249,6 @@ async function* fetchPagesInOrder(opts: KeysetOptions, filter: Filter, from: num
     if (next <= to) inFlight.push(request(next++));
     yield outcome.answer;
   }
-}
-
-type Filter = Record<string, string | number>;
-
-interface CountedWindow {
-  filter: Filter;
-  count: number;
-  /** Ids of the window's first page, when that page was read while counting. */
-  firstPage?: Set<string | number>;
-}
-
-/**
- * Cuts `base` (which holds `total` rows, the lowest `field` value `lowest`) along `field` (unix
- * seconds) into windows that each hold fewer rows than the cap. Only the lower half of a cut is
- * counted; the upper half holds the rest. Rows only ever leave a past second, so that rest is never
- * an undercount, and an overcount makes the pass that reads it come up short and read again.
- */
-async function splitUnderCap(opts: KeysetOptions, base: Filter, field: string, total: number, lowest: number | undefined): Promise<CountedWindow[]> {
-  const lo = lowest ?? (await edgeValue(opts, base, field, '+'));
-  const hi = await edgeValue(opts, base, field, '-');
-  const out: CountedWindow[] = [];
-  const windowOf = (from: number, to: number): Filter => {
-    const filter = { ...base };
-    setLowerBound(filter, `${field}GreaterThanOrEqual`, from);
-    setUpperBound(filter, `${field}LessThanOrEqual`, to);
-    return filter;
-  };
-  const split = async (from: number, to: number, count: number): Promise<void> => {
-    if (count <= 0) return;
-    if (count < listingCap) {
-      out.push({ filter: windowOf(from, to), count });
-      return;
-    }
-    if (from === to) {
-      throw new ConnectorError('system_error', `${opts.def.name}: ${count} rows share both ${opts.def.cursorField} and ${field} ${from}; Kaltura cannot list more than ${listingCap} such rows, so the read stopped rather than return an incomplete result.`);
-    }
-    const mid = Math.floor((from + to) / 2);
-    const lower = await countRows(opts, windowOf(from, mid));
-    await split(from, mid, lower);
-    await split(mid + 1, to, count - lower);
-  };
-  await split(lo, hi, total);
-  return out;
 }
 
 async function countRows(opts: KeysetOptions, filter: Filter): Promise<number> {
@@ -251,12 +275,12 @@ export function cursorOf(def: StreamDefinition, row: KalturaObject, field = def.
 }
 
 /** A lower bound that Kaltura would read as relative is left out: everything after it is wanted anyway. */
-export function setLowerBound(filter: Record<string, string | number>, name: string, value: number | undefined): void {
+export function setLowerBound(filter: Filter, name: string, value: number | undefined): void {
   if (value !== undefined && value > relativeTimeLimit) filter[name] = value;
 }
 
 /** An upper bound cannot be left out; one that Kaltura would read as relative is a defect. */
-export function setUpperBound(filter: Record<string, string | number>, name: string, value: number): void {
+export function setUpperBound(filter: Filter, name: string, value: number): void {
   if (value <= relativeTimeLimit) throw new ConnectorError('system_error', `Refusing to send ${name}=${value}: Kaltura would read it as relative to now.`);
   filter[name] = value;
 }

@@ -1,8 +1,8 @@
 import type { KalturaClient } from '../kaltura/client.js';
 import type { StreamDefinition } from '../streams/definition.js';
-import { readKeyset, type KeysetOptions, type Page } from './keyset.js';
+import { readKeyset, type Filter, type KeysetOptions, type Page } from './keyset.js';
 import { BoundedQueue, readWindows } from './windows.js';
-import { readBoundaryKeyset, type Filter } from './boundary.js';
+import { readBoundaryKeyset } from './boundary.js';
 import { SourceSelector } from './source.js';
 
 /**
