@@ -36,19 +36,27 @@ let lastIso = '';
 
 /**
  * Turns Kaltura objects into records of the stream's schema: declared fields only, in schema
- * order, `format: date-time` fields converted from unix seconds. The shaping function is built
- * once from the schema as one object literal, so every record of a stream has the same hidden
- * class: validation and JSON.stringify stay on their fast paths. Absent fields are `undefined`,
- * which JSON.stringify and the sinks leave out.
+ * order, `format: date-time` fields converted from unix seconds. Kaltura leaves out null fields,
+ * so the objects of one page come in hundreds of key sets: reading 60 named fields from each
+ * would make every property access megamorphic. Instead the object's own keys are walked once and
+ * placed by position, and the record is built from those positions by a function generated once
+ * from the schema as one object literal, so every record of a stream has the same hidden class:
+ * validation and JSON.stringify stay on their fast paths. Absent fields are `undefined`, which
+ * JSON.stringify and the sinks leave out.
  *
  * Each record is then checked against the schema once, by a validator compiled without the
  * date-time formats (those strings were just built from numbers); a record whose time field held
  * anything but a number gets the full check.
  */
 export class RecordShaper {
-  private readonly build: (raw: KalturaObject, time: (value: unknown) => unknown) => OutputRecord;
+  private readonly build: (values: unknown[], time: (value: unknown) => unknown) => OutputRecord;
+  /** Schema fields by name, their positions as values; no prototype, so no inherited names. */
+  private readonly positions: Record<string, number> = Object.create(null) as Record<string, number>;
+  private readonly fieldCount: number;
   private readonly validateShaped: ValidateFunction;
-  private readonly validateFully: ValidateFunction;
+  /** Compiled when a record first needs it: most reads never do. */
+  private validateFully: ValidateFunction | undefined;
+  private readonly schema: JsonSchema;
   private needsFullCheck = false;
   private readonly time = (value: unknown): unknown => {
     if (typeof value === 'number') return isoSeconds(value);
@@ -58,24 +66,33 @@ export class RecordShaper {
 
   constructor(def: StreamDefinition) {
     const schema = streamSchema(def);
-    const fields = Object.entries(schema.properties).map(([key, property]) => {
-      const read = `raw[${JSON.stringify(key)}]`;
+    const properties = Object.entries(schema.properties);
+    const fields = properties.map(([key, property], position) => {
+      this.positions[key] = position;
+      const read = `values[${position}]`;
       return `${JSON.stringify(key)}: ${property.format === 'date-time' ? `time(${read})` : read}`;
     });
+    this.fieldCount = properties.length;
     // The keys come from our own schema files and are quoted with JSON.stringify.
-    this.build = new Function('raw', 'time', `return {${fields.join(', ')}};`) as typeof this.build;
-    this.validateFully = ajv.compile(schema);
+    this.build = new Function('values', 'time', `return {${fields.join(', ')}};`) as typeof this.build;
+    this.schema = schema;
     this.validateShaped = fastAjv.compile(withoutTimeFormats(schema));
   }
 
   shape(raw: KalturaObject): OutputRecord {
     this.needsFullCheck = false;
-    return this.build(raw, this.time);
+    const values: unknown[] = new Array(this.fieldCount).fill(undefined);
+    for (const key in raw) {
+      const position = this.positions[key];
+      if (position !== undefined) values[position] = raw[key];
+    }
+    return this.build(values, this.time);
   }
 
   /** Undefined when the record just shaped is valid, else one line naming each problem. */
   problems(record: OutputRecord): string | undefined {
     if (!this.needsFullCheck && this.validateShaped(record)) return undefined;
+    this.validateFully ??= ajv.compile(this.schema);
     if (this.validateFully(record)) return undefined;
     return describeAjvErrors(this.validateFully.errors).join('; ');
   }
