@@ -1,4 +1,5 @@
 import pRetry from 'p-retry';
+import { Agent, request, type Dispatcher } from 'undici';
 import { KalturaApiError, TransportError, ConnectorError } from './errors.js';
 import { isTransientCode, describeFailure } from './errorTable.js';
 import { AdaptiveLimiter } from './limiter.js';
@@ -30,6 +31,11 @@ export class KalturaTransport {
   private readonly retries: number;
   private readonly maxRetryTimeMs: number;
   private readonly minBackoffMs: number;
+  /**
+   * Keep-alive connections, and undici's own request API rather than `fetch`: the same HTTP
+   * client without the WHATWG stream layer, which cost ~1.5 ms of CPU per 800 KB page.
+   */
+  private readonly dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 30_000 });
 
   constructor(private readonly options: TransportOptions) {
     this.retries = options.retries ?? 8;
@@ -41,8 +47,8 @@ export class KalturaTransport {
     return this.options.limiter;
   }
 
-  /** Calls with retries for transient failures; a Kaltura error that is not transient is thrown at once. */
   /**
+   * Calls with retries for transient failures; a Kaltura error that is not transient is thrown at once.
    * `scrubSession`: the answer is data read with the session in `params.ks`; Kaltura can embed
    * that very session in URLs it returns, so it is replaced in the raw text before parsing.
    */
@@ -84,13 +90,15 @@ export class KalturaTransport {
     signal?.throwIfAborted();
     const url = `${this.options.serviceUrl}/api_v3/service/${service}/action/${action}`;
     const body = JSON.stringify({ ...params, format: 1, clientTag });
-    let response: Response;
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    let response: Dispatcher.ResponseData;
     try {
-      response = await fetch(url, {
+      response = await request(url, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
         body,
-        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs)]) : AbortSignal.timeout(this.options.timeoutMs),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        dispatcher: this.dispatcher,
       });
     } catch (err) {
       signal?.throwIfAborted();
@@ -98,12 +106,15 @@ export class KalturaTransport {
     }
     let text: string;
     try {
-      text = await response.text();
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.body) chunks.push(chunk as Buffer);
+      text = Buffer.concat(chunks).toString('utf8');
     } catch (err) {
-      throw new TransportError(`the answer was cut off (${networkFailure(err, this.options.timeoutMs)})`, response.status, undefined, { cause: err });
+      signal?.throwIfAborted();
+      throw new TransportError(`the answer was cut off (${networkFailure(err, this.options.timeoutMs)})`, response.statusCode, undefined, { cause: err });
     }
-    if (response.status !== 200) {
-      throw new TransportError(`HTTP ${response.status}`, response.status, retryAfterMs(response.headers.get('retry-after')));
+    if (response.statusCode !== 200) {
+      throw new TransportError(`HTTP ${response.statusCode}`, response.statusCode, retryAfterMs(response.headers['retry-after']));
     }
     const ks = params.ks;
     if (scrubSession && typeof ks === 'string' && text.includes(ks)) text = text.replaceAll(ks, '***');
@@ -154,13 +165,14 @@ function isThrottle(err: unknown): boolean {
 }
 
 function networkFailure(err: unknown, timeoutMs: number): string {
-  const e = err as Error & { cause?: { code?: string; message?: string } };
+  const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${Math.round(timeoutMs / 1000)} s`;
-  const code = e.cause?.code;
+  const code = e.code ?? e.cause?.code;
   return code ? `network error ${code}` : `network error: ${e.cause?.message ?? e.message}`;
 }
 
-function retryAfterMs(header: string | null): number | undefined {
+function retryAfterMs(value: string | string[] | undefined): number | undefined {
+  const header = Array.isArray(value) ? value[0] : value;
   if (!header) return undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
