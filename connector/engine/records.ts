@@ -52,7 +52,8 @@ export class RecordShaper {
   private readonly build: (values: unknown[], time: (value: unknown) => unknown) => OutputRecord;
   /** Schema fields by name, their positions as values; no prototype, so no inherited names. */
   private readonly positions: Record<string, number> = Object.create(null) as Record<string, number>;
-  private readonly fieldCount: number;
+  /** One scratch row, reused: `build` copies it out before `shape` returns. */
+  private readonly values: unknown[];
   private readonly validateShaped: ValidateFunction;
   /** Compiled when a record first needs it: most reads never do. */
   private validateFully: ValidateFunction | undefined;
@@ -72,7 +73,7 @@ export class RecordShaper {
       const read = `values[${position}]`;
       return `${JSON.stringify(key)}: ${property.format === 'date-time' ? `time(${read})` : read}`;
     });
-    this.fieldCount = properties.length;
+    this.values = new Array<unknown>(properties.length).fill(undefined);
     // The keys come from our own schema files and are quoted with JSON.stringify.
     this.build = new Function('values', 'time', `return {${fields.join(', ')}};`) as typeof this.build;
     this.schema = schema;
@@ -81,7 +82,8 @@ export class RecordShaper {
 
   shape(raw: KalturaObject): OutputRecord {
     this.needsFullCheck = false;
-    const values: unknown[] = new Array(this.fieldCount).fill(undefined);
+    const values = this.values;
+    values.fill(undefined);
     for (const key in raw) {
       const position = this.positions[key];
       if (position !== undefined) values[position] = raw[key];
