@@ -35,8 +35,12 @@ export interface KeysetWindow {
   to: number;
   /** The cursor second the reader has reached: rows below it are read. */
   position?: number;
-  /** Rows the window held when its first page was asked for. */
+  /** Rows the window held when its first page was asked for, less what cuts have taken since. */
   totalCount?: number;
+  /** Cuts whose new window has not counted itself yet: until then `totalCount` is an estimate. */
+  pendingCuts?: number;
+  /** The rest of the window is being read by offset: it can no longer be cut. */
+  sealed?: boolean;
   rowsRead: number;
 }
 
@@ -45,8 +49,10 @@ export interface KeysetOptions {
   def: StreamDefinition;
   source: SourceSelector;
   pageSize: number;
-  /** Requests one reader may keep in flight where pages are independent (offset pages of a crowded second). */
+  /** Requests one reader may keep in flight where pages are independent (offset pages). */
   readers?: number;
+  /** The same, as it stands now, when readers share the limit (default `readers`). */
+  width?: () => number;
   /** Aborted when the read is abandoned: requests still queued or retrying stop. */
   signal?: AbortSignal;
   log: (message: string) => void;
@@ -57,20 +63,21 @@ export interface KeysetOptions {
  * each request asks for rows at or after the last second seen, excluding the ids already read at
  * that second. So rows that change during the read never shift a page, and the 10,000-row cap
  * never applies. A second with more rows than an `idNotIn` list can hold is read on its own
- * (see `readCrowdedSecond`).
+ * (see `readCrowdedSecond`). Once the rows left in the window are counted and under the cap, and
+ * the reader may keep several requests in flight, the rest is read by offset, several pages at
+ * once (see `readRestByOffset`), so that a long window does not end the read one page at a time.
  */
 export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): AsyncGenerator<Page> {
   const { def, pageSize } = opts;
   const cursor = def.cursorField;
   let seenAtLower = new Set<string | number>();
+  /** Rows an offset pass handed on already, when it had to be finished by keyset. */
+  let handedOn: Set<string | number> | undefined;
   window.position = window.from;
   while (window.position === undefined || window.position <= window.to) {
     const lower = window.position;
     const upper = window.to;
-    const filter: Filter = { orderBy: `+${cursor}` };
-    setLowerBound(filter, `${cursor}GreaterThanOrEqual`, lower);
-    setUpperBound(filter, `${cursor}LessThanOrEqual`, upper);
-    if (seenAtLower.size > 0) filter.idNotIn = [...seenAtLower].join(',');
+    const filter = keysetFilter(def, lower, upper, seenAtLower);
     const answer = await opts.source.list(filter, { pageSize, pageIndex: 1 }, opts.signal);
     // The count is the window's own only if the window was not cut while the request was out.
     const first = window.totalCount === undefined && lower === window.from && window.to === upper;
@@ -94,14 +101,84 @@ export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): As
     window.position = last;
     window.rowsRead += rows.length;
     page.checkpoint = last;
+    if (handedOn) page.rows = rows.filter((row) => !handedOn!.has(row.id as string | number));
     yield page;
     if (ended) return;
     if (seenAtLower.size > inListLimit) {
-      yield* readCrowdedSecond(opts, last, seenAtLower);
+      yield* readCrowdedSecond(opts, last, seenAtLower, handedOn);
       window.position = last + 1;
       seenAtLower = new Set();
+    } else if (canReadRestByOffset(opts, window)) {
+      const pass = yield* readRestByOffset(opts, window, keysetFilter(def, last, window.to, seenAtLower));
+      if (pass.complete) return;
+      opts.log(`${def.name}: rows changed while ${cursor} ${last} to ${window.to} was read by offset; reading it again by ${cursor}`);
+      handedOn = pass.returned;
     }
   }
+}
+
+/** The keyset query from `lower` (undefined: the beginning) to `upper`, less the ids read at `lower`. */
+function keysetFilter(def: StreamDefinition, lower: number | undefined, upper: number, seenAtLower: Set<string | number>): Filter {
+  const cursor = def.cursorField;
+  const filter: Filter = { orderBy: `+${cursor}` };
+  setLowerBound(filter, `${cursor}GreaterThanOrEqual`, lower);
+  setUpperBound(filter, `${cursor}LessThanOrEqual`, upper);
+  if (seenAtLower.size > 0) filter.idNotIn = [...seenAtLower].join(',');
+  return filter;
+}
+
+function widthOf(opts: KeysetOptions): number {
+  return Math.max(1, opts.width?.() ?? opts.readers ?? 1);
+}
+
+/** The rows left are known exactly, more than a page, fewer than the cap, and requests are free. */
+function canReadRestByOffset(opts: KeysetOptions, window: KeysetWindow): boolean {
+  if (window.sealed || window.totalCount === undefined || (window.pendingCuts ?? 0) > 0) return false;
+  const left = window.totalCount - window.rowsRead;
+  return left > opts.pageSize && left < listingCap && widthOf(opts) > 1;
+}
+
+/** What an offset pass handed on, and whether that was the whole rest of the window. */
+interface OffsetPass {
+  complete: boolean;
+  returned: Set<string | number>;
+}
+
+/**
+ * The rest of a window, by offset pages of the keyset query at its position, several at once and
+ * handed on in order. The first page's `totalCount` sets how many pages there are. Offsets shift
+ * if a row leaves the window meanwhile, which shows as fewer distinct rows than were counted; so
+ * until the pass is seen whole its pages claim nothing past where it started, and an incomplete
+ * pass is finished by keyset (the caller does that, skipping what was handed on).
+ */
+async function* readRestByOffset(opts: KeysetOptions, window: KeysetWindow, filter: Filter): AsyncGenerator<Page, OffsetPass> {
+  const { pageSize } = opts;
+  window.sealed = true;
+  const start = window.position!;
+  const returned = new Set<string | number>();
+  let counted: number | undefined;
+  let pages = Math.ceil((window.totalCount! - window.rowsRead) / pageSize);
+  for await (const answer of fetchPagesInOrder(opts, filter, 1, () => pages)) {
+    if (counted === undefined) {
+      counted = answer.totalCount;
+      pages = Math.min(Math.ceil(counted / pageSize), Math.floor(listingCap / pageSize));
+    }
+    const rows: KalturaObject[] = [];
+    for (const row of answer.objects) {
+      const id = row.id as string | number;
+      if (returned.has(id)) continue;
+      returned.add(id);
+      rows.push(row);
+    }
+    window.rowsRead += rows.length;
+    yield { rows, checkpoint: start };
+  }
+  const complete = counted !== undefined && counted < listingCap && returned.size >= counted;
+  if (complete) {
+    window.position = window.to + 1;
+    yield { rows: [], checkpoint: window.to + 1 };
+  }
+  return { complete, returned };
 }
 
 /**
@@ -112,14 +189,14 @@ export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): As
  * are excluded by `idNotIn`, so few of them are fetched again; the rest are skipped by id (the set
  * is bounded by the rows of one second).
  */
-async function* readCrowdedSecond(opts: KeysetOptions, second: number, seen: Set<string | number>): AsyncGenerator<Page> {
+async function* readCrowdedSecond(opts: KeysetOptions, second: number, seen: Set<string | number>, handedOn?: Set<string | number>): AsyncGenerator<Page> {
   const { def } = opts;
   const base: Filter = {};
   setLowerBound(base, `${def.cursorField}GreaterThanOrEqual`, second);
   setUpperBound(base, `${def.cursorField}LessThanOrEqual`, second);
   const excluded = [...seen].slice(-inListLimit);
   if (excluded.length > 0) base.idNotIn = excluded.join(',');
-  const crowd: Crowd = { opts, base, second, seen };
+  const crowd: Crowd = { opts, base, second, seen, handedOn };
   const first = await firstPage(crowd, {});
   opts.log(`${def.name}: ${first.totalCount + excluded.length} rows share ${def.cursorField} ${second}; reading that second by ${def.tieBreakerField}`);
   yield* readTieWindow(crowd, {}, { first });
@@ -133,6 +210,8 @@ interface Crowd {
   second: number;
   /** Ids already yielded at this second. */
   seen: Set<string | number>;
+  /** Ids an offset pass of the window handed on already. */
+  handedOn?: Set<string | number>;
 }
 
 /** A window of a crowded second along the tie-breaker field; an absent bound is open. */
@@ -162,7 +241,7 @@ function freshRows(crowd: Crowd, answer: ListResponse<KalturaObject>, returned: 
     returned.add(id);
     if (crowd.seen.has(id)) continue;
     crowd.seen.add(id);
-    rows.push(row);
+    if (!crowd.handedOn?.has(id)) rows.push(row);
   }
   return rows;
 }
@@ -216,7 +295,7 @@ async function* readTieWindowByOffset(crowd: Crowd, bounds: TieBounds, counted: 
   for (let pass = 1; ; pass++) {
     const pages = Math.min(Math.ceil(count / pageSize), Math.floor(listingCap / pageSize));
     const returned = pass === 1 && firstIds ? firstIds : new Set<string | number>();
-    for await (const answer of fetchPagesInOrder(crowd.opts, filter, pass === 1 && firstIds ? 2 : 1, pages)) {
+    for await (const answer of fetchPagesInOrder(crowd.opts, filter, pass === 1 && firstIds ? 2 : 1, () => pages)) {
       const rows = freshRows(crowd, answer, returned);
       if (rows.length > 0) yield { rows, checkpoint: crowd.second };
     }
@@ -228,8 +307,11 @@ async function* readTieWindowByOffset(crowd: Crowd, bounds: TieBounds, counted: 
   }
 }
 
-/** Offset pages from..to of one query, `readers` requests at a time, handed on in page order. */
-async function* fetchPagesInOrder(opts: KeysetOptions, filter: Filter, from: number, to: number): AsyncGenerator<ListResponse<KalturaObject>> {
+/**
+ * Offset pages from..to of one query, up to the reader's width at a time, handed on in page order.
+ * `to` is asked again before each request: the first answer's count may change it.
+ */
+async function* fetchPagesInOrder(opts: KeysetOptions, filter: Filter, from: number, to: () => number): AsyncGenerator<ListResponse<KalturaObject>> {
   type Outcome = { answer: ListResponse<KalturaObject> } | { error: unknown };
   const inFlight: Array<Promise<Outcome>> = [];
   let next = from;
@@ -238,16 +320,21 @@ async function* fetchPagesInOrder(opts: KeysetOptions, filter: Filter, from: num
       (answer) => ({ answer }),
       (error: unknown) => ({ error }),
     );
-  const width = Math.max(1, opts.readers ?? 1);
-  while (next <= to && inFlight.length < width) inFlight.push(request(next++));
+  const fill = () => {
+    const width = widthOf(opts);
+    while (next <= to() && inFlight.length < width) inFlight.push(request(next++));
+  };
+  fill();
   while (inFlight.length > 0) {
     const outcome = await inFlight.shift()!;
     if ('error' in outcome) {
       // The other requests still in flight settle on their own; their outcomes are captured.
       throw outcome.error;
     }
-    if (next <= to) inFlight.push(request(next++));
+    // Keep requests in flight while the answer is handled; after it, `to` and the width may differ.
+    fill();
     yield outcome.answer;
+    fill();
   }
 }
 

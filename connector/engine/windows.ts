@@ -1,4 +1,4 @@
-import { cursorOf, readKeyset, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type KeysetWindow, type Page } from './keyset.js';
+import { cursorOf, listingCap, readKeyset, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type KeysetWindow, type Page } from './keyset.js';
 
 export interface WindowedOptions extends KeysetOptions {
   /** Readers walking windows side by side. */
@@ -6,10 +6,11 @@ export interface WindowedOptions extends KeysetOptions {
 }
 
 /**
- * A window is cut only when it has at least this many pages left: each window costs a last,
- * partial page, so both halves keep about 20 pages and the windows add under 2.5% to the requests.
+ * A window is cut only when it has at least this many pages left, and more rows than offsets
+ * reach (a smaller one is read several pages at once instead): each window costs a last, partial
+ * page, so windows stay large.
  */
-const minPagesToCut = 40;
+const minPagesToCut = 24;
 
 interface Slot {
   window: KeysetWindow;
@@ -17,6 +18,8 @@ interface Slot {
   parent?: Slot;
   /** Rows this window was expected to hold when it was cut off, until its first page counts it. */
   estimate: number;
+  /** The estimate was taken from the parent's count (not from its estimate). */
+  lentFromCount?: boolean;
   /** Checkpoint of the last page of this window handed to the consumer. */
   emitted?: number;
   /** The reader has produced its last page. */
@@ -47,7 +50,9 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
   const queue = new BoundedQueue<Item>(Math.max(2, opts.readers));
   let running = 0;
   let stopped = false;
-  const minRowsToCut = opts.pageSize * minPagesToCut;
+  const minRowsToCut = Math.max(listingCap, opts.pageSize * minPagesToCut);
+  // A window read by offset keeps its share of the readers in flight: all of them once alone.
+  opts.width = () => Math.floor(opts.readers / Math.max(1, running));
 
   const start = (slot: Slot) => {
     running += 1;
@@ -59,8 +64,10 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
             // The window's real size is known: the parent gives back the estimate it lent.
             const parent = slot.parent;
             const correction = page.totalCount - slot.estimate;
-            if (parent.window.totalCount !== undefined) parent.window.totalCount -= correction;
-            else parent.estimate -= correction;
+            if (slot.lentFromCount) {
+              parent.window.totalCount! -= correction;
+              parent.window.pendingCuts! -= 1;
+            } else if (parent.window.totalCount === undefined) parent.estimate -= correction;
             slot.estimate = page.totalCount;
           }
           await queue.push({ slot, page });
@@ -110,7 +117,7 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
       let bestRemaining = minRowsToCut - 1;
       for (const s of slots) {
         const lower = s.window.position ?? s.window.from;
-        if (s.exhausted || lower === undefined || Math.min(s.window.to, dataEnd) - lower < 1) continue;
+        if (s.exhausted || s.window.sealed || lower === undefined || Math.min(s.window.to, dataEnd) - lower < 1) continue;
         const left = remaining(s);
         if (left > bestRemaining) {
           best = s;
@@ -124,10 +131,13 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
       const mid = Math.floor((lower + upper) / 2);
       // Until the new window counts itself, assume rows spread evenly over time.
       const estimate = Math.floor((bestRemaining * (upper - mid)) / (upper - lower + 1));
-      const child: Slot = { window: { from: mid + 1, to: w.to, rowsRead: 0 }, parent: best, estimate, exhausted: false, finished: false };
+      const lentFromCount = w.totalCount !== undefined;
+      const child: Slot = { window: { from: mid + 1, to: w.to, rowsRead: 0 }, parent: best, estimate, lentFromCount, exhausted: false, finished: false };
       w.to = mid;
-      if (w.totalCount !== undefined) w.totalCount -= estimate;
-      else best.estimate -= estimate;
+      if (lentFromCount) {
+        w.totalCount! -= estimate;
+        w.pendingCuts = (w.pendingCuts ?? 0) + 1;
+      } else best.estimate -= estimate;
       slots.splice(slots.indexOf(best) + 1, 0, child);
       fresh.push(child);
     }
