@@ -264,3 +264,29 @@ test('category filters idIn, idNotIn and parentIdEqual', async () => {
   const kids = await api(emu, 'category', 'list', { ks, filter: { objectType: 'KalturaCategoryFilter', parentIdEqual: root.id }, pager: pager(500) });
   assert.ok(kids.objects.every((c: any) => c.parentId === root.id));
 });
+
+test('a crowded updatedAt second read by createdAt gives every row of the second once, in the order of the whole createdAt walk', async () => {
+  const own = await startEmulator({ entries: 2000, categories: 20, seed: 5 });
+  try {
+    const ownKs = await login(own, 'admin');
+    own.control.bulkUpdateEntries(900);
+    const second = own.control.now();
+    const list = (filter: Record<string, unknown>, pageIndex: number): Promise<any> =>
+      api(own, 'media', 'list', { ks: ownKs, filter: everything('KalturaMediaEntryFilter', filter), pager: pager(500, pageIndex) });
+    // The whole account by createdAt (the index walk), kept to the crowded second.
+    const walk: any[] = [];
+    for (let page = 1; page <= 5; page++) walk.push(...(await list({ orderBy: '+createdAt' }, page)).objects);
+    const expected = walk.filter((o) => o.updatedAt === second).map((o) => o.id);
+    assert.ok(expected.length > 500, 'the second holds more than a page');
+    for (const orderBy of ['+createdAt', '-createdAt']) {
+      const within = { updatedAtGreaterThanOrEqual: second, updatedAtLessThanOrEqual: second, orderBy };
+      const first = await list(within, 1);
+      const rest = await list(within, 2);
+      assert.equal(first.totalCount, expected.length);
+      const ids = [...first.objects, ...rest.objects].map((o: any) => o.id);
+      assert.deepEqual(ids, orderBy === '+createdAt' ? expected : [...expected].reverse());
+    }
+  } finally {
+    await own.close();
+  }
+});
