@@ -197,9 +197,10 @@ async function* readCrowdedSecond(opts: KeysetOptions, second: number, seen: Set
   const excluded = [...seen].slice(-inListLimit);
   if (excluded.length > 0) base.idNotIn = excluded.join(',');
   const crowd: Crowd = { opts, base, second, seen, handedOn };
-  const first = await firstPage(crowd, {});
+  const read: PagesRead = { pages: 0, returned: new Set() };
+  const first = yield* readNextPage(crowd, {}, read);
   opts.log(`${def.name}: ${first.totalCount + excluded.length} rows share ${def.cursorField} ${second}; reading that second by ${def.tieBreakerField}`);
-  yield* readTieWindow(crowd, {}, { first });
+  yield* readTieWindow(crowd, {}, first.totalCount, read);
   yield { rows: [], checkpoint: second + 1 };
 }
 
@@ -220,6 +221,14 @@ interface TieBounds {
   to?: number;
 }
 
+/** The first pages of a window already read, in its order: their ids and the tie-breaker values they span. */
+interface PagesRead {
+  pages: number;
+  returned: Set<string | number>;
+  lowest?: number;
+  highest?: number;
+}
+
 function tieFilter(crowd: Crowd, bounds: TieBounds): Filter {
   const field = crowd.opts.def.tieBreakerField;
   const filter: Filter = { ...crowd.base, orderBy: `+${field}` };
@@ -228,9 +237,23 @@ function tieFilter(crowd: Crowd, bounds: TieBounds): Filter {
   return filter;
 }
 
-/** A window's first page, asked for in full: it is data, and its `totalCount` is the count. */
-function firstPage(crowd: Crowd, bounds: TieBounds): Promise<ListResponse<KalturaObject>> {
-  return crowd.opts.source.list(tieFilter(crowd, bounds), { pageSize: crowd.opts.pageSize, pageIndex: 1 }, crowd.opts.signal);
+/**
+ * The next page of a window, asked for in full: it is data, and its `totalCount` is the window's
+ * count. Its rows not yielded yet are handed on, and `read` grows by it.
+ */
+async function* readNextPage(crowd: Crowd, bounds: TieBounds, read: PagesRead): AsyncGenerator<Page, ListResponse<KalturaObject>> {
+  const { opts } = crowd;
+  const field = opts.def.tieBreakerField;
+  const answer = await opts.source.list(tieFilter(crowd, bounds), { pageSize: opts.pageSize, pageIndex: read.pages + 1 }, opts.signal);
+  read.pages += 1;
+  const objects = answer.objects;
+  if (objects.length > 0) {
+    read.lowest ??= cursorOf(opts.def, objects[0]!, field);
+    read.highest = cursorOf(opts.def, objects[objects.length - 1]!, field);
+  }
+  const rows = freshRows(crowd, answer, read.returned);
+  if (rows.length > 0) yield { rows, checkpoint: crowd.second };
+  return answer;
 }
 
 /** The rows of an answer not yielded yet; every row it returned is added to `returned`. */
@@ -247,30 +270,24 @@ function freshRows(crowd: Crowd, answer: ListResponse<KalturaObject>, returned: 
 }
 
 /**
- * One window of a crowded second whose size is known: from its first page (`first`), or as its
- * parent's count less its lower sibling's (`count`; rows only ever leave a past second, so that is
- * never an undercount, and an overcount makes the pass come up short and read again). Under the
- * cap the window is paged by offset; at or over it, it is cut in two, and the lower half is
- * counted by its own first page. The cut is placed below the second itself, as a creation time
- * never comes after an update; the upper half stays open, so a row that breaks that rule is
- * still read.
+ * One window of a crowded second, of `count` rows: counted by a page of its own, or its parent's
+ * count less its lower sibling's (rows only ever leave a past second, so that is never an
+ * undercount, and an overcount makes the pass come up short and read again). `read` holds the
+ * window's first pages when they were read already. Under the cap the window is paged by offset;
+ * at or over it, it is cut in two. The cut is placed below the second itself, as a creation time
+ * never comes after an update; the upper half stays open, so a row that breaks that rule is still
+ * read. The lower half is a prefix of the window in its order, so when every row read so far lies
+ * in it, those are its own first pages too, and its next page counts it.
  */
-async function* readTieWindow(crowd: Crowd, bounds: TieBounds, known: { first: ListResponse<KalturaObject> } | { count: number }): AsyncGenerator<Page> {
+async function* readTieWindow(crowd: Crowd, bounds: TieBounds, count: number, read?: PagesRead): AsyncGenerator<Page> {
   const { def } = crowd.opts;
   const field = def.tieBreakerField;
-  const first = 'first' in known ? known.first : undefined;
-  const count = first ? first.totalCount : (known as { count: number }).count;
-  const returned = new Set<string | number>();
-  if (first) {
-    const rows = freshRows(crowd, first, returned);
-    if (rows.length > 0) yield { rows, checkpoint: crowd.second };
-  }
   if (count <= 0) return;
   if (count < listingCap) {
-    yield* readTieWindowByOffset(crowd, bounds, count, first ? returned : undefined);
+    yield* readTieWindowByOffset(crowd, bounds, count, read);
     return;
   }
-  const lowest = bounds.from ?? (first?.objects[0] ? cursorOf(def, first.objects[0], field) : await edgeValue(crowd.opts, tieFilter(crowd, bounds), field, '+'));
+  const lowest = bounds.from ?? read?.lowest ?? (await edgeValue(crowd.opts, tieFilter(crowd, bounds), field, '+'));
   let highest = bounds.to ?? crowd.second;
   if (highest <= lowest && bounds.to === undefined) highest = await edgeValue(crowd.opts, tieFilter(crowd, bounds), field, '-');
   if (highest <= lowest) {
@@ -278,24 +295,26 @@ async function* readTieWindow(crowd: Crowd, bounds: TieBounds, known: { first: L
   }
   const mid = Math.floor((lowest + highest) / 2);
   const lower: TieBounds = { from: bounds.from, to: mid };
-  const lowerFirst = await firstPage(crowd, lower);
-  yield* readTieWindow(crowd, lower, { first: lowerFirst });
-  yield* readTieWindow(crowd, { from: mid + 1, to: bounds.to }, { count: count - lowerFirst.totalCount });
+  const shared = read && read.pages > 0 && read.highest !== undefined && read.highest <= mid;
+  const lowerRead: PagesRead = shared ? { ...read, returned: new Set(read.returned) } : { pages: 0, returned: new Set() };
+  const counting = yield* readNextPage(crowd, lower, lowerRead);
+  yield* readTieWindow(crowd, lower, counting.totalCount, lowerRead);
+  yield* readTieWindow(crowd, { from: mid + 1, to: bounds.to }, count - counting.totalCount);
 }
 
 /**
- * A window under the cap, by offset, several pages at once; `firstIds` holds the ids of its first
- * page when that was read already. Offsets are safe only if no row leaves the window during the
- * pass: a pass that returns fewer distinct rows than were counted is repeated, with a new count.
+ * A window under the cap, by offset, several pages at once, after the pages `read` holds. Offsets
+ * are safe only if no row leaves the window during the pass: a pass that returns fewer distinct
+ * rows than were counted is repeated, whole, with a new count.
  */
-async function* readTieWindowByOffset(crowd: Crowd, bounds: TieBounds, counted: number, firstIds?: Set<string | number>): AsyncGenerator<Page> {
+async function* readTieWindowByOffset(crowd: Crowd, bounds: TieBounds, counted: number, read?: PagesRead): AsyncGenerator<Page> {
   const { def, pageSize } = crowd.opts;
   const filter = tieFilter(crowd, bounds);
   let count = counted;
   for (let pass = 1; ; pass++) {
     const pages = Math.min(Math.ceil(count / pageSize), Math.floor(listingCap / pageSize));
-    const returned = pass === 1 && firstIds ? firstIds : new Set<string | number>();
-    for await (const answer of fetchPagesInOrder(crowd.opts, filter, pass === 1 && firstIds ? 2 : 1, () => pages)) {
+    const returned = pass === 1 && read ? read.returned : new Set<string | number>();
+    for await (const answer of fetchPagesInOrder(crowd.opts, filter, pass === 1 && read ? read.pages + 1 : 1, () => pages)) {
       const rows = freshRows(crowd, answer, returned);
       if (rows.length > 0) yield { rows, checkpoint: crowd.second };
     }

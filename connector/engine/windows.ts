@@ -10,7 +10,7 @@ export interface WindowedOptions extends KeysetOptions {
  * reach (a smaller one is read several pages at once instead): each window costs a last, partial
  * page, so windows stay large.
  */
-const minPagesToCut = 24;
+const minPagesToCut = 40;
 
 interface Slot {
   window: KeysetWindow;
