@@ -4,6 +4,7 @@ import { readKeyset, type Filter, type KeysetOptions, type Page } from './keyset
 import { BoundedQueue, readWindows } from './windows.js';
 import { readBoundaryKeyset } from './boundary.js';
 import { SourceSelector } from './source.js';
+import { ParentFeed, type ParentTicket } from './parentFeed.js';
 
 /**
  * The parents are read up to here, not only up to the read's start: a parent updated while the
@@ -21,22 +22,15 @@ const openEnd = 2_147_483_647;
  * pass is complete, when the engine sets it to the read's start. State therefore stays one
  * timestamp; a pass that is cut short is read again from the same point next time.
  */
-export async function* readPerParent(options: KeysetOptions, range: { from?: number; to: number }): AsyncGenerator<Page> {
+export async function* readPerParent(options: KeysetOptions, range: { from?: number; to: number }, parentsTicket?: ParentTicket): AsyncGenerator<Page> {
   const { def } = options;
   const parents = def.parents!;
   const parentDef = parents.of;
-  const idField = parentDef.primaryKey[0]![0]!;
   const batchSize = Math.min(parents.batchSize ?? 500, 500);
   const width = Math.max(1, options.readers ?? 1);
   const abandon = new AbortController();
   const opts: KeysetOptions = { ...options, signal: options.signal ? AbortSignal.any([options.signal, abandon.signal]) : abandon.signal };
-  const parentSource = new SourceSelector(opts.client, parentDef, opts.log);
-  const parentOptions = { ...opts, def: parentDef, source: parentSource, readers: width };
-  // Parents up to the read's start side by side, then the few updated since, so none drops out.
-  const parentPages = (async function* () {
-    yield* readWindows(parentOptions, { from: undefined, to: range.to });
-    yield* readKeyset(parentOptions, { from: range.to + 1, to: openEnd, rowsRead: 0 });
-  })();
+  const parentIds = (parentsTicket ?? parentFeed(options, range.to, 1).ticket()).subscribe(parents.skipChildren);
   const hold = range.from ?? 0;
   type Item = { rows: Page['rows'] } | { batchDone: true } | { walkDone: true } | { error: unknown };
   const queue = new BoundedQueue<Item>(width);
@@ -66,9 +60,9 @@ export async function* readPerParent(options: KeysetOptions, range: { from?: num
   };
   void (async () => {
     let batch: string[] = [];
-    for await (const page of parentPages) {
-      for (const row of page.rows) {
-        batch.push(String(row[idField]));
+    for await (const ids of parentIds) {
+      for (const id of ids) {
+        batch.push(id);
         if (batch.length >= batchSize) {
           await launch(batch);
           batch = [];
@@ -94,9 +88,25 @@ export async function* readPerParent(options: KeysetOptions, range: { from?: num
   } finally {
     abandon.abort(new Error('the read was abandoned'));
     queue.close();
+    // Not awaited: a walk page still on its way settles first, then the place is given up.
+    parentIds.return(undefined).catch(() => undefined);
   }
   opts.log(`${def.name}: read by ${batches} batch(es) of ${parentDef.name} ids, up to ${width} at once`);
   yield { rows: [], checkpoint: hold };
+}
+
+/**
+ * The walk of a parent stream's ids up to `to`, for `readers` streams: the parents up to the
+ * read's start side by side, then the few updated since, so that none drops out.
+ */
+export function parentFeed(options: KeysetOptions, to: number, readers: number): ParentFeed {
+  const parentDef = options.def.parents!.of;
+  const idField = parentDef.primaryKey[0]![0]!;
+  return new ParentFeed(async function* (signal) {
+    const parentOptions = { ...options, def: parentDef, source: new SourceSelector(options.client, parentDef, options.log), readers: Math.max(1, options.readers ?? 1), signal };
+    yield* readWindows(parentOptions, { from: undefined, to });
+    yield* readKeyset(parentOptions, { from: to + 1, to: openEnd, rowsRead: 0 });
+  }, idField, parentDef.childOfField, readers);
 }
 
 /**

@@ -7,7 +7,8 @@ import type { Logger } from '../util/logger.js';
 import { readWindows } from './windows.js';
 import { rowKey } from './keyset.js';
 import { readBoundaryKeyset } from './boundary.js';
-import { readPerParent } from './perParent.js';
+import { parentFeed, readPerParent } from './perParent.js';
+import type { ParentFeed, ParentTicket } from './parentFeed.js';
 import { RecordShaper, type OutputRecord } from './records.js';
 import { SourceSelector } from './source.js';
 import { makeState, readState, type StreamState } from './state.js';
@@ -68,10 +69,12 @@ export function planSync(selections: StreamSelection[]): PlannedStream[] {
 export async function runSync(client: KalturaClient, listener: SyncListener, log: Logger, settings: SyncSettings, plan: PlannedStream[]): Promise<SyncResult> {
   const readStartedAt = await serverNow(client, log);
   const result: SyncResult = { failed: [], counts: {} };
+  const feeds = parentFeeds(client, log, settings, plan, readStartedAt);
   // Streams run side by side; the client's limiter bounds the requests in flight across all of them.
   await Promise.all(
     plan.map(async (stream) => {
-      const count = await syncStream(client, listener, log, settings, stream, readStartedAt);
+      const parents = stream.def.parents ? feeds.get(stream.def.parents.of)?.ticket() : undefined;
+      const count = await syncStream(client, listener, log, settings, stream, readStartedAt, parents);
       result.counts[stream.def.name] = count.records;
       if (!count.ok) result.failed.push(stream.def.name);
     }),
@@ -79,7 +82,27 @@ export async function runSync(client: KalturaClient, listener: SyncListener, log
   return result;
 }
 
-async function syncStream(client: KalturaClient, listener: SyncListener, log: Logger, settings: SyncSettings, stream: PlannedStream, to: number): Promise<{ records: number; ok: boolean }> {
+/**
+ * Streams read by batches of the same parents (metadata, flavor and caption assets all name
+ * entries) share one walk of those parents.
+ */
+function parentFeeds(client: KalturaClient, log: Logger, settings: SyncSettings, plan: PlannedStream[], to: number): Map<StreamDefinition, ParentFeed> {
+  const readers = new Map<StreamDefinition, PlannedStream[]>();
+  for (const stream of plan) {
+    const parent = stream.def.parents?.of;
+    if (parent) readers.set(parent, [...(readers.get(parent) ?? []), stream]);
+  }
+  const feeds = new Map<StreamDefinition, ParentFeed>();
+  for (const [parent, streams] of readers) {
+    const first = streams[0]!.def;
+    const options = { client, def: first, source: new SourceSelector(client, first, (m: string) => log.info(m)), pageSize: settings.pageSize, readers: settings.readers, log: (m: string) => log.info(m) };
+    feeds.set(parent, parentFeed(options, to, streams.length));
+    if (streams.length > 1) log.info(`${streams.map((s) => s.def.name).join(', ')}: one walk of ${parent.name} serves them all`);
+  }
+  return feeds;
+}
+
+async function syncStream(client: KalturaClient, listener: SyncListener, log: Logger, settings: SyncSettings, stream: PlannedStream, to: number, parents?: ParentTicket): Promise<{ records: number; ok: boolean }> {
   const { def, mode, cursor } = stream;
   const incremental = mode === 'incremental';
   const shaper = new RecordShaper(def);
@@ -103,7 +126,7 @@ async function syncStream(client: KalturaClient, listener: SyncListener, log: Lo
       const source = new SourceSelector(client, def, (m) => log.info(m));
       const options = { client, def, source, pageSize: settings.pageSize, readers: settings.readers, log: (m: string) => log.info(m) };
       // The reader follows the list: batches of parents, no idNotIn, or the windowed keyset reader.
-      const pages = def.parents ? readPerParent(options, { from, to }) : def.boundary === 'client' ? readBoundaryKeyset(options, { from, to }) : readWindows(options, { from, to });
+      const pages = def.parents ? readPerParent(options, { from, to }, parents) : def.boundary === 'client' ? readBoundaryKeyset(options, { from, to }) : readWindows(options, { from, to });
       for await (const page of pages) {
         if (page.totalCount !== undefined) {
           await listener.estimate(def.name, page.totalCount);
@@ -142,6 +165,9 @@ async function syncStream(client: KalturaClient, listener: SyncListener, log: Lo
     log.error(`${def.name}: ${error.message}`);
     await listener.failed(def.name, error, recordCount);
     return { records: recordCount, ok: false };
+  } finally {
+    // A stream that never read its parents (nothing to read, or it failed first) lets the others go on.
+    parents?.withdraw();
   }
 }
 

@@ -6,7 +6,8 @@ export const captionAssets: StreamDefinition = {
   schemaFile: 'caption_assets.json',
   // caption_captionAsset.list refuses a filter without entryIdEqual/entryIdIn.
   source: { service: 'caption_captionasset', filterObjectType: 'KalturaCaptionAssetFilter', filter: {} },
-  parents: { of: entryParents, filter: 'entryIdIn' },
+  // Kaltura lists a child entry's captions as its parent's (with the parent's entryId).
+  parents: { of: entryParents, filter: 'entryIdIn', skipChildren: true },
   primaryKey: [['id']],
   cursorField: 'updatedAt',
   tieBreakerField: 'createdAt',

@@ -23,6 +23,11 @@ export interface ParentBatches {
   filter: string;
   /** Parent ids per request (Kaltura cuts IN lists at 500). */
   batchSize?: number;
+  /**
+   * Leave out parents that are children of another parent (see `childOfField`): Kaltura answers
+   * for a child with its parent's rows (captions), so naming both would list those rows twice.
+   */
+  skipChildren?: boolean;
 }
 
 /**
@@ -60,6 +65,8 @@ export interface StreamDefinition {
   uncapped?: boolean;
   /** Read by batches of parent ids (see ParentBatches). */
   parents?: ParentBatches;
+  /** As a parent: the field naming a row's own parent row in the same stream (child entries). */
+  childOfField?: string;
   /** Fields derived from the Kaltura object before the record is shaped (e.g. metadata XML parsed). */
   transform?: (row: KalturaRow) => KalturaRow;
 }

@@ -16,5 +16,6 @@ export const entryParents: StreamDefinition = {
   primaryKey: [['id']],
   cursorField: 'updatedAt',
   tieBreakerField: 'createdAt',
+  childOfField: 'parentEntryId',
   deletions: 'Not a stream.',
 };

@@ -31,6 +31,7 @@ function assertMatchesTruth(stream: NewStream, records: Array<Record<string, any
   const truth = truthOf(stream);
   const got = new Set(records.map((r) => keyOf(stream, r)));
   assert.equal(got.size, truth.length, `${stream}: one record per object`);
+  assert.equal(records.length, truth.length, `${stream}: no object twice in a full refresh`);
   for (const t of truth) assert.ok(got.has(t.id), `${stream}: ${t.id} was read`);
 }
 
@@ -50,6 +51,21 @@ test('full refresh of every new stream equals the ground truth; metadata values 
   assert.ok(escaped && JSON.stringify(escaped.values).includes('&') && !JSON.stringify(escaped.values).includes('&amp;'), 'entities are decoded');
   const links = recordsOf(run.messages, 'category_entries');
   assert.ok(links.every((l) => typeof l.createdAt === 'string' && l.createdAt.endsWith('Z')), 'times are RFC 3339');
+});
+
+test('streams read by entry ids share one walk of the entries', async () => {
+  const c = fx.emulator.control;
+  c.resetRequestCounts();
+  await read(['metadata'], 'full_refresh');
+  const alone = c.requestCounts()['baseentry.list'] ?? 0;
+  c.resetRequestCounts();
+  const run = await read(['metadata', 'flavor_assets', 'caption_assets'], 'full_refresh');
+  const shared = c.requestCounts()['baseentry.list'] ?? 0;
+  assert.ok(alone > 1, `one stream walks the entries (${alone} requests)`);
+  // The walk's windows vary a little from run to run; three walks would be three times as many.
+  assert.ok(shared <= alone + 2, `three streams, one walk: ${shared} entry requests against ${alone} for one stream`);
+  for (const s of ['metadata', 'flavor_assets', 'caption_assets'] as const) assertMatchesTruth(s, recordsOf(run.messages, s));
+  assert.ok(ofType(run.messages, 'LOG').some((m) => /one walk of entries serves them all/.test(m.log.message)), 'the sharing is logged');
 });
 
 test('the least-privilege token reads every new stream, and check lists them', async () => {
