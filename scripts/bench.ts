@@ -1,7 +1,8 @@
 // `npm run bench`: the connector's speed and memory, each figure measured side by side with its
 // reference in the same run (the machines are shared and noisy), printed as Markdown.
 // BENCH_QUICK=1 runs smaller sizes (for a smoke run); BENCH_SKIP_1M=1 skips the 1,000,000 run;
-// BENCH_SKIP_MEMORY=1 skips the memory runs; BENCH_ONLY_PIPELINE=1 runs sections 1, 4 and 5 only.
+// BENCH_SKIP_MEMORY=1 skips the memory runs; BENCH_ONLY_PIPELINE=1 runs sections 1, 4 and 5 only;
+// BENCH_ONLY_STREAMS=1 runs section 6 only.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -38,10 +39,31 @@ function writeConfig(emulator: Emulator, extra: Record<string, unknown> = {}): s
   return path;
 }
 
-function writeCatalog(mode: 'full_refresh' | 'incremental'): string {
-  const path = join(dir, `catalog-${mode}.json`);
-  writeFileSync(path, JSON.stringify({ streams: [{ stream: { name: 'media' }, sync_mode: mode, destination_sync_mode: 'append' }] }));
+function writeCatalog(mode: 'full_refresh' | 'incremental', streams = ['media']): string {
+  const path = join(dir, `catalog-${mode}-${streams.length}.json`);
+  writeFileSync(path, JSON.stringify({ streams: streams.map((name) => ({ stream: { name }, sync_mode: mode, destination_sync_mode: 'append' })) }));
   return path;
+}
+
+/** 6: a full read of every stream, and what each Kaltura service was asked. */
+async function everyStream(): Promise<void> {
+  const entries = quick ? 5_000 : 20_000;
+  const emulator = await startEmulator({ entries, categories: 100, seed: 3 });
+  try {
+    const names = readdirSync(join(root, 'schemas')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+    const run = await runRead(emulator, writeConfig(emulator), writeCatalog('full_refresh', names));
+    const lists = Object.entries(run.requests).filter(([k]) => k.endsWith('.list')).sort((a, b) => b[1] - a[1]);
+    say(`## 6. Every stream, full refresh (${entries.toLocaleString('en-US')} entries)`);
+    say();
+    say(`${run.records.toLocaleString('en-US')} records of ${names.length} streams in ${run.seconds.toFixed(1)} s, ${run.cpuSeconds.toFixed(1)} CPU s; ${lists.reduce((n, [, v]) => n + v, 0)} list requests:`);
+    say();
+    say('| service.action | requests |');
+    say('| --- | ---: |');
+    for (const [k, v] of lists) say(`| ${k} | ${v} |`);
+    say();
+  } finally {
+    await emulator.close();
+  }
 }
 
 /** Runs `node connector read` and counts what it prints; stdout is consumed as fast as it comes. */
@@ -149,6 +171,11 @@ async function main(): Promise<void> {
   say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}. Command: \`npm run bench\`${quick ? ' (BENCH_QUICK=1)' : ''}.`);
   say();
 
+  if (process.env.BENCH_ONLY_STREAMS === '1') {
+    await everyStream();
+    return;
+  }
+
   // 1 + 4 + 5: zero latency.
   const emulator = await startEmulator({ entries: size, categories: 50, seed: 1 });
   try {
@@ -194,8 +221,10 @@ async function main(): Promise<void> {
     await emulator.close();
   }
 
-  // 2: 100 ms of latency per request.
   if (process.env.BENCH_ONLY_PIPELINE === '1') return;
+  await everyStream();
+
+  // 2: 100 ms of latency per request.
   const latency = 100;
   const slow = await startEmulator({ entries: size, categories: 50, seed: 1 });
   try {
