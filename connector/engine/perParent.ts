@@ -30,7 +30,7 @@ export async function* readPerParent(options: KeysetOptions, range: { from?: num
   const width = Math.max(1, options.readers ?? 1);
   const abandon = new AbortController();
   const opts: KeysetOptions = { ...options, signal: options.signal ? AbortSignal.any([options.signal, abandon.signal]) : abandon.signal };
-  const parentIds = (parentsTicket ?? parentFeed(options, range.to, 1).ticket()).subscribe(parents.skipChildren);
+  const parentIds = (parentsTicket ?? parentFeed(parentDef, options, range.to, 1).ticket()).subscribe(parents.skipChildren);
   const hold = range.from ?? 0;
   type Item = { rows: Page['rows'] } | { batchDone: true } | { walkDone: true } | { error: unknown };
   const queue = new BoundedQueue<Item>(width);
@@ -99,13 +99,13 @@ export async function* readPerParent(options: KeysetOptions, range: { from?: num
  * The walk of a parent stream's ids up to `to`, for `readers` streams: the parents up to the
  * read's start side by side, then the few updated since, so that none drops out.
  */
-export function parentFeed(options: KeysetOptions, to: number, readers: number): ParentFeed {
-  const parentDef = options.def.parents!.of;
+export function parentFeed(parentDef: StreamDefinition, reading: Pick<KeysetOptions, 'client' | 'pageSize' | 'readers' | 'log'>, to: number, readers: number): ParentFeed {
   const idField = parentDef.primaryKey[0]![0]!;
   return new ParentFeed(async function* (signal) {
-    const parentOptions = { ...options, def: parentDef, source: new SourceSelector(options.client, parentDef, options.log), readers: Math.max(1, options.readers ?? 1), signal };
-    yield* readWindows(parentOptions, { from: undefined, to });
-    yield* readKeyset(parentOptions, { from: to + 1, to: openEnd, rowsRead: 0 });
+    const source = new SourceSelector(reading.client, parentDef, reading.log);
+    const options = { client: reading.client, pageSize: reading.pageSize, log: reading.log, def: parentDef, source, readers: Math.max(1, reading.readers ?? 1), signal };
+    yield* readWindows(options, { from: undefined, to });
+    yield* readKeyset(options, { from: to + 1, to: openEnd, rowsRead: 0 });
   }, idField, parentDef.childOfField, readers);
 }
 

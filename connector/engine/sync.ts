@@ -93,10 +93,9 @@ function parentFeeds(client: KalturaClient, log: Logger, settings: SyncSettings,
     if (parent) readers.set(parent, [...(readers.get(parent) ?? []), stream]);
   }
   const feeds = new Map<StreamDefinition, ParentFeed>();
+  const reading = { client, pageSize: settings.pageSize, readers: settings.readers, log: (m: string) => log.info(m) };
   for (const [parent, streams] of readers) {
-    const first = streams[0]!.def;
-    const options = { client, def: first, source: new SourceSelector(client, first, (m: string) => log.info(m)), pageSize: settings.pageSize, readers: settings.readers, log: (m: string) => log.info(m) };
-    feeds.set(parent, parentFeed(options, to, streams.length));
+    feeds.set(parent, parentFeed(parent, reading, to, streams.length));
     if (streams.length > 1) log.info(`${streams.map((s) => s.def.name).join(', ')}: one walk of ${parent.name} serves them all`);
   }
   return feeds;
