@@ -147,7 +147,8 @@ interface OffsetPass {
 /**
  * The rest of a window, by offset pages of the keyset query at its position, several at once and
  * handed on in order. The first page's `totalCount` sets how many pages there are. Offsets shift
- * if a row leaves the window meanwhile, which shows as fewer distinct rows than were counted; so
+ * if a row leaves the window meanwhile, and rows of equal timestamps have no defined order, so
+ * two pages may disagree about them; either shows as fewer distinct rows than were counted; so
  * until the pass is seen whole its pages claim nothing past where it started, and an incomplete
  * pass is finished by keyset (the caller does that, skipping what was handed on).
  */
@@ -361,11 +362,18 @@ async function countRows(opts: KeysetOptions, filter: Filter): Promise<number> {
   return (await opts.source.list(filter, { pageSize: 1, pageIndex: 1 }, opts.signal)).totalCount;
 }
 
-async function edgeValue(opts: KeysetOptions, filter: Filter, field: string, direction: '+' | '-'): Promise<number> {
+/** The lowest (`+`) or highest (`-`) value of `field` among the rows of `filter`; undefined when there are none. */
+export async function edgeOf(opts: KeysetOptions, filter: Filter, field: string, direction: '+' | '-'): Promise<number | undefined> {
   const answer = await opts.source.list({ ...filter, orderBy: `${direction}${field}` }, { pageSize: 1, pageIndex: 1 }, opts.signal);
   const row = answer.objects[0];
-  if (!row) throw new ConnectorError('transient_error', `${opts.def.name}: rows disappeared while they were counted; run the sync again.`);
-  return cursorOf(opts.def, row, field);
+  return row ? cursorOf(opts.def, row, field) : undefined;
+}
+
+/** `edgeOf` of rows just counted: none there means they left meanwhile. */
+async function edgeValue(opts: KeysetOptions, filter: Filter, field: string, direction: '+' | '-'): Promise<number> {
+  const edge = await edgeOf(opts, filter, field, direction);
+  if (edge === undefined) throw new ConnectorError('transient_error', `${opts.def.name}: rows disappeared while they were counted; run the sync again.`);
+  return edge;
 }
 
 /** A row's identity: its primary key fields joined (category links have no `id`). */

@@ -1,4 +1,4 @@
-import { cursorOf, listingCap, readKeyset, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type KeysetWindow, type Page } from './keyset.js';
+import { edgeOf, listingCap, readKeyset, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type KeysetWindow, type Page } from './keyset.js';
 
 export interface WindowedOptions extends KeysetOptions {
   /** Readers walking windows side by side. */
@@ -182,13 +182,12 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
 }
 
 /** The cursor of the newest row in the range, or undefined when it holds none. */
-async function newestCursor(opts: KeysetOptions, range: { from?: number; to: number }): Promise<number | undefined> {
+function newestCursor(opts: KeysetOptions, range: { from?: number; to: number }): Promise<number | undefined> {
   const cursor = opts.def.cursorField;
-  const filter: Filter = { orderBy: `-${cursor}` };
+  const filter: Filter = {};
   setLowerBound(filter, `${cursor}GreaterThanOrEqual`, range.from);
   setUpperBound(filter, `${cursor}LessThanOrEqual`, range.to);
-  const newest = (await opts.source.list(filter, { pageSize: 1, pageIndex: 1 }, opts.signal)).objects[0];
-  return newest ? cursorOf(opts.def, newest) : undefined;
+  return edgeOf(opts, filter, cursor, '-');
 }
 
 /** A queue whose producers wait while it is full: readers never run far ahead of the writer. */
