@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,11 +87,17 @@ export function recordsOf(messages: Array<Record<string, any>>, stream: string):
 }
 
 /**
- * The ids of a stream's records, sorted: per-parent streams read their batches side by side, so
- * two correct runs may hand the same records on in different orders. Duplicates stay visible.
+ * Two runs handed on the same records of each stream, each stream some. Compared as sorted ids:
+ * per-parent streams read their batches side by side, so two correct runs may hand the same
+ * records on in different orders. Duplicates stay visible.
  */
-export function sortedIdsOf(messages: Array<Record<string, any>>, stream: string): string[] {
-  return recordsOf(messages, stream).map((r) => String(r.id)).sort();
+export function assertSameRecords(streams: readonly string[], actual: Array<Record<string, any>>, expected: Array<Record<string, any>>, label: string): void {
+  const sortedIds = (messages: Array<Record<string, any>>, stream: string) => recordsOf(messages, stream).map((r) => String(r.id)).sort();
+  for (const stream of streams) {
+    const ids = sortedIds(actual, stream);
+    assert.ok(ids.length > 0, `${stream} has records`);
+    assert.deepEqual(ids, sortedIds(expected, stream), `${stream}: ${label}`);
+  }
 }
 
 /**
