@@ -305,8 +305,9 @@ async function* readTieWindow(crowd: Crowd, bounds: TieBounds, count: number, re
 
 /**
  * A window under the cap, by offset, several pages at once, after the pages `read` holds. Offsets
- * are safe only if no row leaves the window during the pass: a pass that returns fewer distinct
- * rows than were counted is repeated, whole, with a new count.
+ * are safe only if no row leaves the window during the pass and pages agree on the order of rows
+ * of equal `createdAt` (Kaltura defines none): a pass that returns fewer distinct rows than were
+ * counted is repeated, whole, with a new count.
  */
 async function* readTieWindowByOffset(crowd: Crowd, bounds: TieBounds, counted: number, read?: PagesRead): AsyncGenerator<Page> {
   const { def, pageSize } = crowd.opts;
