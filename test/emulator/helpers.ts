@@ -69,3 +69,14 @@ export async function listAll(emu: Emulator, service: string, ks: string, filter
   }
   return out;
 }
+
+/**
+ * The second a bulk update stamped its rows with. Read back from the ground truth rather than
+ * from the clock after the call: the wall clock may tick between the two.
+ */
+export function bulkUpdate(emu: Emulator, count: number): number {
+  const ids = new Set(emu.control.bulkUpdateEntries(count));
+  const seconds = new Set(emu.control.truth('media').filter((t) => ids.has(String(t.id))).map((t) => t.updatedAt));
+  if (seconds.size !== 1) throw new Error(`a bulk update stamped ${seconds.size} seconds, not one`);
+  return [...seconds][0] as number;
+}

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator, type Emulator } from '../../fixtures/emulator/index.js';
-import { ALL_DISPLAY, ALL_MODERATION, ALL_STATUSES, api, everything, listAll, login, pager } from './helpers.js';
+import { ALL_DISPLAY, ALL_MODERATION, ALL_STATUSES, api, bulkUpdate, everything, listAll, login, pager } from './helpers.js';
 
 let emu: Emulator;
 let ks: string;
@@ -269,8 +269,7 @@ test('a crowded updatedAt second read by createdAt gives every row of the second
   const own = await startEmulator({ entries: 2000, categories: 20, seed: 5 });
   try {
     const ownKs = await login(own, 'admin');
-    own.control.bulkUpdateEntries(900);
-    const second = own.control.now();
+    const second = bulkUpdate(own, 900);
     const list = (filter: Record<string, unknown>, pageIndex: number): Promise<any> =>
       api(own, 'media', 'list', { ks: ownKs, filter: everything('KalturaMediaEntryFilter', filter), pager: pager(500, pageIndex) });
     // The whole account by createdAt (the index walk), kept to the crowded second.

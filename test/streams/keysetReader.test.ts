@@ -7,6 +7,7 @@ import { Logger } from '../../connector/util/logger.js';
 import { SourceSelector, type Pager } from '../../connector/engine/source.js';
 import { readKeyset, type KeysetOptions } from '../../connector/engine/keyset.js';
 import { media } from '../../connector/streams/media.js';
+import { bulkUpdate } from '../emulator/helpers.js';
 
 // The keyset reader on a second shared by more rows than `idNotIn` can exclude, and on a window
 // whose rest it reads by offset: what they cost in requests, and what happens when rows leave
@@ -54,8 +55,7 @@ function mediaAt(second: number): string[] {
 
 test('a bulk second of 1,800 entries costs about one request per 500 rows, and every entry comes once', async () => {
   const c = emu.control;
-  c.bulkUpdateEntries(2000);
-  const second = c.now();
+  const second = bulkUpdate(emu, 2000);
   c.advanceClock(5);
   const bulk = mediaAt(second);
   assert.ok(bulk.length > 1000, `the second holds ${bulk.length} media entries, more than idNotIn can exclude`);
@@ -73,8 +73,7 @@ test('a bulk second of 1,800 entries costs about one request per 500 rows, and e
 
 test('rows that leave a crowded second while it is paged are re-counted, and the rest still come once', async () => {
   const c = emu.control;
-  c.bulkUpdateEntries(2000);
-  const second = c.now();
+  const second = bulkUpdate(emu, 2000);
   c.advanceClock(5);
   const to = c.now();
   const bulk = mediaAt(second);
