@@ -1,7 +1,20 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { KalturaRow } from './definition.js';
 
-const parser = new XMLParser({ ignoreDeclaration: true, ignoreAttributes: true, parseTagValue: false, trimValues: false, htmlEntities: true });
+/** Names the parser refuses as object keys (prototype pollution): such a field gets a trailing `_`. */
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+const parser = new XMLParser({
+  ignoreDeclaration: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  // Values keep their spaces as the user typed them; indentation between elements is dropped below.
+  trimValues: false,
+  htmlEntities: true,
+  transformTagName: (name) => (RESERVED_NAMES.has(name) ? `${name}_` : name),
+  // A field may be called `toString` or `hasOwnProperty`: keep its name rather than the parser's `__` prefix.
+  onDangerousProperty: (name) => name,
+});
 
 /** A field's values: one element gives a string, a repeated element an array, a nested one an object. */
 export type MetadataValue = string | MetadataValue[] | { [field: string]: MetadataValue };
@@ -13,12 +26,29 @@ export type MetadataValue = string | MetadataValue[] | { [field: string]: Metada
  */
 export function withParsedXml(row: KalturaRow): KalturaRow {
   if (typeof row.xml !== 'string') return row;
+  let doc: Record<string, unknown>;
   try {
-    const doc = parser.parse(row.xml) as Record<string, unknown>;
-    const root = doc.metadata;
-    const values = root && typeof root === 'object' && !Array.isArray(root) ? (root as Record<string, MetadataValue>) : {};
-    return { ...row, values };
+    // Validated first: the parser alone would make something of mismatched tags.
+    doc = parser.parse(row.xml, true) as Record<string, unknown>;
   } catch {
     return row;
   }
+  const root = withoutIndentation(doc.metadata as MetadataValue | undefined);
+  const values = root && typeof root === 'object' && !Array.isArray(root) ? root : {};
+  return { ...row, values };
+}
+
+/**
+ * Drops the whitespace-only text between child elements (`metadata.add` stores indented XML as
+ * given), which the parser would otherwise keep as a `#text` field.
+ */
+function withoutIndentation(value: MetadataValue | undefined): MetadataValue | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map((item) => withoutIndentation(item) as MetadataValue);
+  const out: { [field: string]: MetadataValue } = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (key === '#text' && typeof item === 'string' && item.trim() === '') continue;
+    out[key] = withoutIndentation(item) as MetadataValue;
+  }
+  return out;
 }
