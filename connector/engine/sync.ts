@@ -67,14 +67,16 @@ export function planSync(selections: StreamSelection[]): PlannedStream[] {
 }
 
 export async function runSync(client: KalturaClient, listener: SyncListener, log: Logger, settings: SyncSettings, plan: PlannedStream[]): Promise<SyncResult> {
-  const readStartedAt = await serverNow(client, log);
+  // The read ends with the last whole second before it started. Rows written later in the second
+  // it starts in would enter windows already counted, and offset pages could then skip a row.
+  const readEnd = (await serverNow(client, log)) - 1;
   const result: SyncResult = { failed: [], counts: {} };
-  const feeds = parentFeeds(client, log, settings, plan, readStartedAt);
+  const feeds = parentFeeds(client, log, settings, plan, readEnd);
   // Streams run side by side; the client's limiter bounds the requests in flight across all of them.
   await Promise.all(
     plan.map(async (stream) => {
       const parents = stream.def.parents ? feeds.get(stream.def.parents.of)?.ticket() : undefined;
-      const count = await syncStream(client, listener, log, settings, stream, readStartedAt, parents);
+      const count = await syncStream(client, listener, log, settings, stream, readEnd, parents);
       result.counts[stream.def.name] = count.records;
       if (!count.ok) result.failed.push(stream.def.name);
     }),
@@ -151,8 +153,8 @@ async function syncStream(client: KalturaClient, listener: SyncListener, log: Lo
     } else {
       log.info(`${def.name}: the saved state (${new Date((cursor ?? 0) * 1000).toISOString()}) is after the read's start; nothing to read`);
     }
-    // Everything up to the moment the read started is now delivered.
-    await checkpoint(to);
+    // Everything before the second the read started in is now delivered.
+    await checkpoint(to + 1);
     if (invalid > 0) {
       throw new ConnectorError('system_error', `${def.name}: ${invalid} record(s) did not match the stream's schema and were not written (see the warnings for their ids). The saved state stopped before the first of them, so the next sync reads them again.`);
     }
