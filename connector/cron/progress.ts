@@ -33,6 +33,7 @@ export class ProgressBoard {
   private drawnLines = 0;
   private timer: NodeJS.Timeout | undefined;
   private dirty = false;
+  private closed = false;
 
   constructor(
     private readonly out: ProgressOutput,
@@ -50,8 +51,9 @@ export class ProgressBoard {
     return this.options.now?.() ?? Date.now();
   }
 
-  /** A log line (already free of secrets), kept above the live block. */
+  /** A log line (already free of secrets), kept above the live block. Dropped after `close`. */
   log(level: LogLevel, message: string): void {
+    if (this.closed) return;
     const text = `${new Date(this.now()).toISOString()} ${level} ${message}\n`;
     if (!this.live) {
       this.out.write(text);
@@ -94,11 +96,22 @@ export class ProgressBoard {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    if (this.live) {
+    if (this.live && !this.closed) {
       this.out.write(this.erase() + this.render());
       // The block stays on screen as the last word on each stream; what follows goes below it.
       this.drawnLines = 0;
     }
+  }
+
+  /**
+   * Stops, then prints the run's last line (the summary). Anything logged afterwards is dropped:
+   * it can only come from requests a failed stream left behind, whose outcome is already told.
+   */
+  close(level: LogLevel, line: string): void {
+    this.stop();
+    if (this.closed) return;
+    this.closed = true;
+    this.out.write(`${new Date(this.now()).toISOString()} ${level} ${line}\n`);
   }
 
   /** One line per stream, as the terminal block shows it. */
@@ -137,6 +150,7 @@ export class ProgressBoard {
   }
 
   private tick(): void {
+    if (this.closed) return;
     if (this.live) {
       if (!this.dirty) return;
       this.dirty = false;
@@ -151,7 +165,8 @@ export class ProgressBoard {
   }
 
   private render(): string {
-    const width = Math.max(20, (this.out.columns ?? 100) - 1);
+    // A terminal that reports no width (0, as some do under a pseudo-terminal) is taken as 100 wide.
+    const width = Math.max(20, (this.out.columns || 100) - 1);
     const lines = [...this.streams.keys()].map((name) => this.line(name).slice(0, width));
     this.drawnLines = lines.length;
     return lines.map((l) => `${l}\n`).join('');

@@ -56,7 +56,7 @@ interface Outcome {
  * the records its saved state covers (and its state moves to them); a full-refresh stream that
  * fails leaves no file. So the state file never claims a record that is not in a complete file.
  */
-class CronOutput implements SyncListener {
+export class CronOutput implements SyncListener {
   private readonly pending = new Map<string, StreamState>();
   private readonly committed = new Set<string>();
   readonly outcomes = new Map<string, Outcome>();
@@ -128,10 +128,13 @@ class CronOutput implements SyncListener {
           await sink.discard();
           outcome.records = 0;
           if (state && this.state) {
+            // The read had reached a checkpoint with no record of this run before it: nothing
+            // there to lose, so the state moves on (the next run does not read that range again).
             await this.state.save(stream, state);
             outcome.stateSaved = true;
           }
-          this.log.warn(`${stream}: no file written for this stream${this.state ? (outcome.stateSaved ? '' : '; its state is unchanged') : ''}`);
+          const stateNote = !this.state ? '' : outcome.stateSaved ? '; its state moved to the last checkpoint, which covers no record of this run' : '; its state is unchanged';
+          this.log.warn(`${stream}: no file written for this stream${stateNote}`);
         }
       }
     } catch (err) {
@@ -180,12 +183,15 @@ export async function cronRead(options: CronReadOptions, stderr: ProgressOutput 
   const log = new Logger((level, message) => board.log(level, message));
   let lock: LockFile | undefined;
   let output: CronOutput | undefined;
+  let stateWriter: CronStateWriter | undefined;
   const sinks = new Map<string, RecordFileSink>();
 
   const onSignal = (signal: NodeJS.Signals) => {
     board.stop();
     output?.discardUnfinishedSync();
     for (const sink of sinks.values()) if (!output) sink.discardSync();
+    // A state save in flight is either renamed already (its file is complete) or never will be.
+    stateWriter?.discardSync();
     lock?.releaseSync();
     stderr.write(`${new Date().toISOString()} ERROR Interrupted by ${signal}: files of unfinished streams removed; their state is unchanged\n`);
     process.exit(signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
@@ -207,6 +213,7 @@ export async function cronRead(options: CronReadOptions, stderr: ProgressOutput 
       return exitCodes.badInput;
     }
     const { config, selections, plan, state } = prepared;
+    stateWriter = state;
     if (plan.length === 0) {
       log.warn('The catalog selects no stream: nothing to read.');
       board.stop();
@@ -224,9 +231,10 @@ export async function cronRead(options: CronReadOptions, stderr: ProgressOutput 
       board.stop();
       throw err;
     }
-    board.stop();
     const failed = result.failed;
-    stderr.write(`${new Date().toISOString()} ${failed.length ? 'ERROR' : 'INFO'} ${summary(selections.map((s) => s.def.name), output.outcomes, startedAt, options.stateFile, failed)}\n`);
+    // The summary is the last line: requests a failed stream left behind (retries of its other
+    // windows) may still finish after it, and their log lines are dropped.
+    board.close(failed.length ? 'ERROR' : 'INFO', summary(selections.map((s) => s.def.name), output.outcomes, startedAt, options.stateFile, failed));
     return failed.length > 0 ? exitCodes.streamFailed : exitCodes.ok;
   } finally {
     for (const s of signals) process.off(s, onSignal);
@@ -295,7 +303,8 @@ function summary(order: string[], outcomes: Map<string, Outcome>, startedAt: Dat
     if (!o) return `${stream}: not run`;
     const file = o.file ? ` in ${basename(o.file)}` : ', no file';
     if (!o.error) return `${stream}: ${o.records.toLocaleString('en-US')} records${file}`;
-    return `${stream}: FAILED${o.file ? `, kept ${o.records.toLocaleString('en-US')} records${file}` : file}${stateFile ? (o.stateSaved ? ', state saved up to them' : ', state unchanged') : ''}`;
+    const state = !stateFile ? '' : !o.stateSaved ? ', state unchanged' : o.file ? ', state saved up to them' : ', state moved to its last checkpoint (no record before it)';
+    return `${stream}: FAILED${o.file ? `, kept ${o.records.toLocaleString('en-US')} records${file}` : file}${state}`;
   });
   const state = stateFile ? `; state file ${stateFile}` : '';
   const head = failed.length ? `Read failed for ${failed.join(', ')} after ${seconds}s` : `Read finished in ${seconds}s`;

@@ -1,7 +1,8 @@
+import { unlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ConnectorError } from '../kaltura/errors.js';
 import { isoSeconds } from '../engine/records.js';
-import { writeFileAtomic } from '../sinks/atomicFile.js';
+import { tempPathFor, writeFileAtomic } from '../sinks/atomicFile.js';
 
 export const cronStateVersion = 1;
 
@@ -88,6 +89,18 @@ export class CronStateWriter {
     // A failed save is reported to its caller; later saves still run.
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * For a signal handler: removes the temporary file of a save in flight. The state file stays
+   * the old one or, if the rename already happened, the new one; both are complete.
+   */
+  discardSync(): void {
+    try {
+      unlinkSync(tempPathFor(this.path));
+    } catch {
+      // no save in flight
+    }
   }
 
   snapshot(): Record<string, unknown> {

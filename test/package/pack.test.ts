@@ -85,6 +85,21 @@ test('every command the package declares is installed and starts', async () => {
   }
 });
 
+test('the installed tap-kaltura prints its version and what it is, and discovers', async () => {
+  const tap = join(installDir, 'node_modules', '.bin', 'tap-kaltura');
+  const version = await run(tap, ['--version'], tempDir(), false);
+  assert.equal(version.code, 0, version.stderr);
+  assert.equal(version.stdout, `tap-kaltura ${pkg.version}\n`);
+  const about = await run(tap, ['--about', '--format', 'json'], tempDir(), false);
+  assert.equal(about.code, 0, about.stderr);
+  const info = JSON.parse(about.stdout) as { name: string; version: string; capabilities: string[]; settings: unknown };
+  assert.deepEqual([info.name, info.version, info.capabilities], ['tap-kaltura', pkg.version, ['catalog', 'discover', 'state', 'about']]);
+  assert.deepEqual(info.settings, JSON.parse(readFileSync(join(repoRoot, 'spec', 'spec.json'), 'utf8')).connectionSpecification);
+  const discovered = await run(tap, ['--config', fx.config(), '--discover'], tempDir(), false);
+  assert.equal(discovered.code, 0, discovered.stderr);
+  assert.deepEqual((JSON.parse(discovered.stdout) as { streams: Array<{ tap_stream_id: string }> }).streams.map((s) => s.tap_stream_id).sort(), streams);
+});
+
 test('the installed command prints the spec', async () => {
   const result = await run(bin, ['spec'], tempDir());
   assert.equal(result.code, 0, result.stderr);

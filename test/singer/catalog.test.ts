@@ -3,6 +3,11 @@ import assert from 'node:assert/strict';
 import { bookmarksFromSingerState, selectionsFromSingerCatalog, singerCatalog } from '../../connector/protocol/singer/catalog.js';
 import { streams } from '../../connector/streams/index.js';
 import { ConnectorError } from '../../connector/kaltura/errors.js';
+import { defaultSelections, SingerOutput } from '../../connector/protocol/singer/commands.js';
+import { LineWriter } from '../../connector/sinks/lineWriter.js';
+import { Logger } from '../../connector/util/logger.js';
+import { Writable } from 'node:stream';
+import type { StreamDefinition } from '../../connector/streams/definition.js';
 
 type Catalog = { streams: Array<{ tap_stream_id: string; stream: string; schema: any; metadata: Array<{ breadcrumb: string[]; metadata: Record<string, any> }> }> };
 
@@ -128,4 +133,43 @@ test('Singer state is read as Meltano passes it, or as the value of a STATE mess
   assert.deepEqual(bookmarksFromSingerState(undefined), {});
   assert.throws(() => bookmarksFromSingerState([{ type: 'STREAM' }]), /not a JSON object/);
   assert.throws(() => bookmarksFromSingerState({ bookmarks: [] }), /"bookmarks" is not an object/);
+});
+
+test('a stream without a cursor is offered FULL_TABLE only, and a selection of it is read in full', async () => {
+  // No stream of the connector lacks a cursor today: a synthetic one (the users list, minus its cursor).
+  const users = streams.find((s) => s.name === 'users')!;
+  const cursorless: StreamDefinition = { ...users, name: 'audit_log', cursorField: '' };
+  const available = [streams[0]!, cursorless];
+  const catalog = structuredClone(singerCatalog(available)) as Catalog;
+  assert.deepEqual(catalog.streams.map((s) => s.tap_stream_id), [streams[0]!.name, 'audit_log']);
+  const md = streamMd(catalog, 'audit_log');
+  assert.equal(md['forced-replication-method'], 'FULL_TABLE');
+  assert.ok(!('valid-replication-keys' in md), 'no replication key to offer');
+  assert.deepEqual(md['table-key-properties'], ['id']);
+  assert.deepEqual(fieldMd(catalog, 'audit_log', 'id'), { inclusion: 'automatic' }, 'the key is always sent');
+  assert.deepEqual(fieldMd(catalog, 'audit_log', 'updatedAt'), { inclusion: 'available', 'selected-by-default': true }, 'without a cursor, updatedAt is a field like any other');
+  assert.equal(streamMd(catalog, streams[0]!.name)['forced-replication-method'], undefined, 'a stream with a cursor is not forced');
+
+  // Handed back as discovered (no replication-method): read in full, bookmark or not.
+  const bookmarks = { audit_log: { updatedAt: '2024-01-01T00:00:00Z', state_version: 1 } };
+  streamMd(catalog, streams[0]!.name).selected = false;
+  const selections = selectionsFromSingerCatalog(catalog, bookmarks, available);
+  assert.deepEqual(selections.map((s) => [s.def.name, s.mode, s.state]), [['audit_log', 'full_refresh', undefined]]);
+  assert.deepEqual(defaultSelections(bookmarks, [cursorless]).map((s) => [s.def.name, s.mode, s.state]), [['audit_log', 'full_refresh', undefined]], 'without a catalog too');
+
+  // Its SCHEMA announces no bookmark.
+  let text = '';
+  const sink = new Writable({ write: (chunk, _enc, done) => ((text += String(chunk)), done()) });
+  const output = new SingerOutput(selections, {}, new LineWriter(sink), new Logger(() => undefined));
+  await output.started('audit_log');
+  const schema = JSON.parse(text);
+  assert.equal(schema.type, 'SCHEMA');
+  assert.deepEqual([schema.key_properties, schema.bookmark_properties], [['id'], []]);
+
+  // Asking for INCREMENTAL on it is refused, naming why.
+  streamMd(catalog, 'audit_log')['replication-method'] = 'INCREMENTAL';
+  assert.throws(() => selectionsFromSingerCatalog(catalog, bookmarks, available), /audit_log.*no replication key.*"FULL_TABLE"/);
+  // And a stream list decides what exists: the real catalog does not know audit_log.
+  streamMd(catalog, 'audit_log')['replication-method'] = 'FULL_TABLE';
+  assert.throws(() => selectionsFromSingerCatalog(catalog, bookmarks), /"audit_log", which this connector does not offer/);
 });

@@ -36,5 +36,11 @@ test('the documented meltano.yml entry runs the tap by its executable, declares 
     else if (property.type === 'integer') assert.equal(setting.kind, 'integer', name);
     else if (property.type === 'boolean') assert.equal(setting.kind, 'boolean', name);
     if (property.default !== undefined) assert.equal(setting.value, property.default, `${name} default`);
+    if (property.format === 'date-time') {
+      // Meltano's date_iso8601 accepts (and its UI offers) a date alone, which the spec refuses.
+      assert.equal(setting.kind, 'string', `${name}: a full date-time is typed as a string`);
+      const example = property.examples?.[0] as string;
+      assert.ok(new RegExp(property.pattern).test(example) && String(setting.description).includes(example), `${name}: the description shows an example the spec accepts (${example})`);
+    }
   }
 });

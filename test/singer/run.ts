@@ -17,10 +17,11 @@ export const commands = {
 
 /**
  * Runs a command and collects stdout as text (Singer discovery and --about print JSON documents,
- * the cron read prints nothing there). `killWhen` sees stderr as it grows and may SIGKILL the
- * process, as an OOM killer or a rebooting host would.
+ * the cron read prints nothing there). `killWhen` sees stderr as it grows and may kill the
+ * process: with SIGKILL by default, as an OOM killer or a rebooting host would, or with
+ * `killSignal` (SIGTERM: as `kill` or a stopping service manager would).
  */
-export function run(command: keyof typeof commands, args: string[], options: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv; killWhen?: (stderr: string) => boolean } = {}): Promise<RawRun & { killed: boolean }> {
+export function run(command: keyof typeof commands, args: string[], options: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv; killWhen?: (stderr: string) => boolean; killSignal?: NodeJS.Signals } = {}): Promise<RawRun & { killed: boolean }> {
   const [file, ...pre] = commands[command];
   return new Promise((resolve, reject) => {
     const child = spawn(file, [...pre, ...args], { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -32,7 +33,7 @@ export function run(command: keyof typeof commands, args: string[], options: { t
       stderr += b.toString('utf8');
       if (!killed && options.killWhen?.(stderr)) {
         killed = true;
-        child.kill('SIGKILL');
+        child.kill(options.killSignal ?? 'SIGKILL');
       }
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);

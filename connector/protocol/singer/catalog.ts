@@ -1,7 +1,7 @@
 import { ConnectorError } from '../../kaltura/errors.js';
 import { streamSchema, type JsonSchema } from '../../engine/records.js';
 import type { StreamSelection } from '../../engine/sync.js';
-import { findStream, streams } from '../../streams/index.js';
+import { streams } from '../../streams/index.js';
 import type { StreamDefinition } from '../../streams/definition.js';
 
 // Singer catalogs: `streams[]` of `tap_stream_id`, `stream`, `schema` and `metadata`, where
@@ -61,10 +61,13 @@ function stripAirbyteKeys(value: unknown): unknown {
   );
 }
 
-/** What `--discover` prints. Nothing is marked `selected`: that is the user's choice. */
-export function singerCatalog(): { streams: object[] } {
+/**
+ * What `--discover` prints. Nothing is marked `selected`: that is the user's choice. `available`
+ * is the connector's streams; a test may hand in others (a stream without a cursor, say).
+ */
+export function singerCatalog(available: readonly StreamDefinition[] = streams): { streams: object[] } {
   return {
-    streams: streams.map((def) => {
+    streams: available.map((def) => {
       const schema = singerSchema(def);
       const replicationKey = replicationKeyOf(def);
       const automatic = automaticFields(def);
@@ -94,7 +97,7 @@ const catalogShape = 'A Singer catalog is {"streams": [{"tap_stream_id": "media"
  * read when its metadata says `selected: true` (or, without `selected`, `selected-by-default`),
  * with the `replication-method` it asks for, INCREMENTAL by default when the stream has a cursor.
  */
-export function selectionsFromSingerCatalog(catalog: unknown, bookmarks: Record<string, unknown>): SingerSelection[] {
+export function selectionsFromSingerCatalog(catalog: unknown, bookmarks: Record<string, unknown>, available: readonly StreamDefinition[] = streams): SingerSelection[] {
   const entries = (catalog as { streams?: unknown } | null)?.streams;
   if (catalog === null || typeof catalog !== 'object' || !Array.isArray(entries)) {
     throw new ConnectorError('config_error', `The catalog has no "streams" list. ${catalogShape}`);
@@ -118,9 +121,9 @@ export function selectionsFromSingerCatalog(catalog: unknown, bookmarks: Record<
     if (!metadata) return;
     const streamMd = metadata.get('') ?? {};
     if (!isSelected(streamMd, false)) return;
-    const def = findStream(name);
+    const def = available.find((s) => s.name === name);
     if (!def) {
-      problems.push(`${where} selects "${name}", which this connector does not offer (its streams are: ${streams.map((s) => s.name).join(', ')}); run --discover again`);
+      problems.push(`${where} selects "${name}", which this connector does not offer (its streams are: ${available.map((s) => s.name).join(', ')}); run --discover again`);
       return;
     }
     if (seen.has(name)) {

@@ -7,8 +7,9 @@ import { describeFailure } from '../../kaltura/errorTable.js';
 import { createKalturaClient } from '../../kaltura/index.js';
 import { LineWriter } from '../../sinks/lineWriter.js';
 import { streams } from '../../streams/index.js';
+import type { StreamDefinition } from '../../streams/definition.js';
 import { readJsonFile } from '../../util/files.js';
-import { stderrLogger, type Logger } from '../../util/logger.js';
+import { Logger, stderrLogger } from '../../util/logger.js';
 import { packageInfo } from '../../util/paths.js';
 import { bookmarksFromSingerState, keyProperties, selectionsFromSingerCatalog, singerCatalog, singerSchema, type SingerSelection } from './catalog.js';
 import * as msg from './messages.js';
@@ -84,9 +85,9 @@ function project(record: OutputRecord, fields: string[]): OutputRecord {
   return out;
 }
 
-/** Without a catalog, every stream is read, incrementally where it has a cursor. */
-export function defaultSelections(bookmarks: Record<string, unknown>): SingerSelection[] {
-  return streams.map((def) => (def.cursorField ? { def, mode: 'incremental' as const, state: bookmarks[def.name] } : { def, mode: 'full_refresh' as const }));
+/** Without a catalog, every stream is read, incrementally where it has a cursor, else in full. */
+export function defaultSelections(bookmarks: Record<string, unknown>, available: readonly StreamDefinition[] = streams): SingerSelection[] {
+  return available.map((def) => (def.cursorField ? { def, mode: 'incremental' as const, state: bookmarks[def.name] } : { def, mode: 'full_refresh' as const }));
 }
 
 /** `--discover`: the catalog on stdout, once the config is known to be valid. */
@@ -123,13 +124,31 @@ export async function singerSync(paths: SingerSyncPaths, out = new LineWriter(pr
     return exitCodes.ok;
   }
   log.info(`Reading ${selections.map((s) => `${s.def.name} (${s.mode === 'incremental' ? 'INCREMENTAL' : 'FULL_TABLE'})`).join(', ')}`);
-  const output = new SingerOutput(selections, bookmarks, out, log);
-  const client = createKalturaClient(config, log);
-  const result = await runSync(client, output, log, settingsOf(config), plan);
+  const run = closableLogger(log);
+  const output = new SingerOutput(selections, bookmarks, out, run.log);
+  const client = createKalturaClient(config, run.log);
+  const result = await runSync(client, output, run.log, settingsOf(config), plan);
   await output.flush();
   const summary = Object.entries(result.counts).map(([s, n]) => `${s}: ${n}`).join(', ');
+  // The summary is the last line: requests a failed stream left behind (retries of its other
+  // windows) may still end after it, and what they log is dropped.
+  run.close();
   log.info(`Sync finished: ${summary}${result.failed.length ? `; failed streams: ${result.failed.join(', ')}` : ''}`);
   return result.failed.length > 0 ? exitCodes.streamFailed : exitCodes.ok;
+}
+
+/** A logger that passes lines on to `log` until `close()`, and drops them afterwards. */
+export function closableLogger(log: Logger): { log: Logger; close(): void } {
+  let closed = false;
+  const methods = { DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+  return {
+    log: new Logger((level, message) => {
+      if (!closed) log[methods[level]](message);
+    }),
+    close: () => {
+      closed = true;
+    },
+  };
 }
 
 /** `--about`: what Meltano (or a person) needs to know to configure the tap. */
