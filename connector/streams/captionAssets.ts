@@ -13,5 +13,5 @@ export const captionAssets: StreamDefinition = {
   tieBreakerField: 'createdAt',
   boundary: 'client',
   uncapped: true,
-  deletions: 'Kaltura never lists deleted captions, nor the captions of deleted entries: only a full refresh (overwrite) drops them.',
+  deletions: 'Deleted captions and the captions of deleted entries are never listed: only a full refresh drops them.',
 };

@@ -7,5 +7,5 @@ export const categories: StreamDefinition = {
   primaryKey: [['id']],
   cursorField: 'updatedAt',
   tieBreakerField: 'createdAt',
-  deletions: 'Kaltura never lists deleted categories: a deleted category simply stops appearing. Only a full refresh (overwrite) drops it from the warehouse; incremental syncs keep the last version.',
+  deletions: 'Kaltura never lists deleted categories: a deleted category simply stops appearing. Only a full refresh (overwrite) drops it; incremental syncs keep its last version.',
 };

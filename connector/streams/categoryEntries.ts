@@ -12,5 +12,5 @@ export const categoryEntries: StreamDefinition = {
   tieBreakerField: 'createdAt',
   boundary: 'client',
   uncapped: true,
-  deletions: 'Kaltura never lists removed links (nor links of deleted entries or categories): incremental syncs only add links; only a full refresh (overwrite) drops removed ones.',
+  deletions: 'Kaltura never lists a removed link (nor the links of deleted entries or categories). Incremental syncs only add links: a link activated or rejected later keeps its createdAt, so status changes, like removals, reach the warehouse only with a full refresh (overwrite).',
 };

@@ -51,7 +51,11 @@ export interface StreamDefinition {
   cursorField: string;
   /** Second unix-seconds field used to cut a second that holds too many rows to page through. */
   tieBreakerField: string;
-  /** What a warehouse sees when an object is deleted in Kaltura (README stream table). */
+  /**
+   * What a warehouse sees when an object is deleted (or changes unseen by the cursor) in Kaltura:
+   * the README stream table's last column, word for word without its backticks
+   * (test/unit/streamTable.test.ts holds the two together).
+   */
   deletions: string;
   /**
    * How rows already read at the boundary second are left out: `idNotIn` (default; the list has

@@ -12,5 +12,5 @@ export const flavorAssets: StreamDefinition = {
   tieBreakerField: 'createdAt',
   boundary: 'client',
   uncapped: true,
-  deletions: 'Kaltura never lists deleted flavors, nor the flavors of deleted entries: only a full refresh (overwrite) drops them.',
+  deletions: 'Deleted flavors and the flavors of deleted entries are never listed: only a full refresh drops them.',
 };

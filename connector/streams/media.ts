@@ -25,5 +25,5 @@ export const media: StreamDefinition = {
   primaryKey: [['id']],
   cursorField: 'updatedAt',
   tieBreakerField: 'createdAt',
-  deletions: 'Deleted entries come back with status 3 and a new updatedAt (full refresh and incremental) until Kaltura purges them, about a week after deletion.',
+  deletions: 'The entry comes back with status 3 and a new updatedAt, in full and incremental reads, until Kaltura purges it about a week after deletion.',
 };

@@ -14,5 +14,5 @@ export const metadata: StreamDefinition = {
   boundary: 'client',
   uncapped: true,
   transform: withParsedXml,
-  deletions: 'Kaltura never lists deleted metadata objects, nor those of deleted entries: only a full refresh (overwrite) drops them; incremental syncs keep the last version.',
+  deletions: 'Kaltura never lists deleted metadata objects, nor those of deleted entries: only a full refresh drops them; incremental syncs keep the last version.',
 };

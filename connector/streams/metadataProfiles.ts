@@ -9,5 +9,5 @@ export const metadataProfiles: StreamDefinition = {
   tieBreakerField: 'createdAt',
   boundary: 'client',
   uncapped: true,
-  deletions: 'Kaltura never lists deleted or deprecated profiles: only a full refresh (overwrite) drops them.',
+  deletions: 'Deleted and deprecated profiles are never listed: only a full refresh drops them.',
 };

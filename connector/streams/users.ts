@@ -10,5 +10,5 @@ export const users: StreamDefinition = {
   // user.list has no idNotIn, but it orders by id: a crowded second is paged in id order.
   boundary: 'client',
   crowdedSecondOrder: '+id',
-  deletions: 'Kaltura never lists deleted users (blocked ones are listed with status 0): only a full refresh (overwrite) drops them.',
+  deletions: 'Deleted users are never listed (blocked ones are, with status 0): only a full refresh drops them.',
 };

@@ -39,3 +39,10 @@ test('Dockerfile: absolute ENTRYPOINT equal to AIRBYTE_ENTRYPOINT, user airbyte,
   assert.match(base ?? '', /^node:(\d*[02468])(\.\d+)*-(\w+-)?slim$/, 'an official Node LTS (even major) slim image');
   assert.equal(dockerfile.match(/^FROM /gm)?.length, 2, 'a build stage and a runtime stage');
 });
+
+test('Dockerfile: no CA bundle settings (only CI\'s stand-in base image carries them, never the image users get)', () => {
+  const dockerfile = read('Dockerfile');
+  assert.ok(dockerfile.includes('FROM '), 'read the Dockerfile');
+  assert.doesNotMatch(dockerfile, /cafile/i, 'no npm cafile setting');
+  assert.doesNotMatch(dockerfile, /NODE_EXTRA_CA_CERTS/, 'no NODE_EXTRA_CA_CERTS');
+});

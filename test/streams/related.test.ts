@@ -4,6 +4,7 @@ import { runConnector, recordsOf, lastStates, ofType } from '../helpers/cli.js';
 import { assertValidMessages } from '../helpers/airbyteSchema.js';
 import { startFixture, type Fixture } from '../helpers/setup.js';
 import type { TruthRow } from '../../fixtures/emulator/index.js';
+import { findStream } from '../../connector/streams/index.js';
 
 // The six streams added after media and categories, read against the emulator's ground truth.
 const NEW_STREAMS = ['category_entries', 'metadata', 'metadata_profiles', 'users', 'flavor_assets', 'caption_assets'] as const;
@@ -15,7 +16,12 @@ before(async () => {
 });
 after(() => fx.close());
 
-const keyOf = (stream: NewStream, r: Record<string, any>): string | number => (stream === 'category_entries' ? `${r.categoryId}:${r.entryId}` : r.id);
+/** A record's primary key from its stream's definition, written as the truth's ids (`<categoryId>:<entryId>` for links). */
+function keyOf(stream: NewStream, r: Record<string, any>): string | number {
+  const parts = findStream(stream)!.primaryKey.map((path) => path.reduce<any>((v, field) => v?.[field], r));
+  assert.ok(parts.every((p) => p !== undefined && p !== null), `${stream}: a record without its primary key`);
+  return parts.length === 1 ? parts[0] : parts.join(':');
+}
 const truthOf = (stream: NewStream): TruthRow[] => fx.emulator.control.truth(stream);
 
 async function read(streams: readonly string[], mode: 'full_refresh' | 'incremental', token = 'admin', extra: Record<string, unknown> = {}, state?: unknown[]) {
@@ -27,12 +33,22 @@ async function read(streams: readonly string[], mode: 'full_refresh' | 'incremen
   return run;
 }
 
+const unix = (time: unknown): number => Date.parse(String(time)) / 1000;
+
+/** Every object once, each with the truth's status and times (times are RFC 3339 in records). */
 function assertMatchesTruth(stream: NewStream, records: Array<Record<string, any>>): void {
   const truth = truthOf(stream);
-  const got = new Set(records.map((r) => keyOf(stream, r)));
+  const got = new Map(records.map((r) => [keyOf(stream, r), r]));
   assert.equal(got.size, truth.length, `${stream}: one record per object`);
   assert.equal(records.length, truth.length, `${stream}: no object twice in a full refresh`);
-  for (const t of truth) assert.ok(got.has(t.id), `${stream}: ${t.id} was read`);
+  for (const t of truth) {
+    const r = got.get(t.id);
+    assert.ok(r, `${stream}: ${t.id} was read`);
+    assert.equal(r.status, t.status, `${stream}: ${t.id} has its status`);
+    assert.equal(unix(r.createdAt), t.createdAt, `${stream}: ${t.id} has its createdAt`);
+    // Links have no updatedAt (the truth repeats createdAt there).
+    if (stream !== 'category_entries') assert.equal(unix(r.updatedAt), t.updatedAt, `${stream}: ${t.id} has its updatedAt`);
+  }
 }
 
 test('full refresh of every new stream equals the ground truth; metadata values are the XML parsed', async () => {
@@ -51,6 +67,7 @@ test('full refresh of every new stream equals the ground truth; metadata values 
   assert.ok(escaped && JSON.stringify(escaped.values).includes('&') && !JSON.stringify(escaped.values).includes('&amp;'), 'entities are decoded');
   const links = recordsOf(run.messages, 'category_entries');
   assert.ok(links.every((l) => typeof l.createdAt === 'string' && l.createdAt.endsWith('Z')), 'times are RFC 3339');
+  assert.deepEqual([...new Set(links.map((l) => l.status))].sort(), [1, 2, 4], 'pending, active and rejected links are read');
 });
 
 test('streams read by entry ids share one walk of the entries', async () => {
@@ -141,4 +158,35 @@ test('incremental reads after changes: the merged result equals the ground truth
   assertMatchesTruth('category_entries', recordsOf(full.messages, 'category_entries'));
   assertMatchesTruth('metadata', recordsOf(full.messages, 'metadata'));
   assertMatchesTruth('flavor_assets', recordsOf(full.messages, 'flavor_assets'));
+});
+
+test('category_entries: a link approved or rejected keeps its createdAt, so only a full refresh shows its new status', async () => {
+  const first = await read(['category_entries'], 'incremental');
+  const states = lastStates(first.messages);
+  const c = fx.emulator.control;
+  c.advanceClock(60);
+  const pending = truthOf('category_entries').filter((t) => t.status === 1);
+  assert.ok(pending.length >= 2, 'the account has links waiting for approval');
+  const [toActivate, toReject] = pending as [TruthRow, TruthRow];
+  const activated = c.activateCategoryEntries([[toActivate.categoryId!, toActivate.entryId!]]);
+  const rejected = c.rejectCategoryEntries([[toReject.categoryId!, toReject.entryId!]]);
+  assert.ok(activated.includes(toActivate.id as string) && rejected.includes(toReject.id as string));
+  const changed = new Set<string | number>([...activated, ...rejected]);
+
+  // The limitation the README documents: the cursor (createdAt) did not move, so an incremental
+  // sync does not hand the changed links on, and the warehouse keeps their old status.
+  const second = await read(['category_entries'], 'incremental', 'admin', { lookback_window_seconds: 0 }, states);
+  assert.ok(!recordsOf(second.messages, 'category_entries').some((l) => changed.has(keyOf('category_entries', l))), 'an incremental sync does not see a status change');
+  const warehouse = new Map([...recordsOf(first.messages, 'category_entries'), ...recordsOf(second.messages, 'category_entries')].map((l) => [keyOf('category_entries', l), l]));
+  assert.equal(warehouse.get(toActivate.id)!.status, 1);
+  assert.equal(warehouse.get(toReject.id)!.status, 1);
+
+  // A full refresh has every link with its current status and unchanged createdAt.
+  const full = await read(['category_entries'], 'full_refresh');
+  const links = recordsOf(full.messages, 'category_entries');
+  assertMatchesTruth('category_entries', links);
+  const byKey = new Map(links.map((l) => [keyOf('category_entries', l), l]));
+  assert.equal(byKey.get(toActivate.id)!.status, 2, 'the approved link is active');
+  assert.equal(byKey.get(toReject.id)!.status, 4, 'the rejected link is still listed, rejected');
+  assert.equal(byKey.get(toActivate.id)!.createdAt, warehouse.get(toActivate.id)!.createdAt, 'createdAt did not move');
 });
