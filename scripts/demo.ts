@@ -1,18 +1,21 @@
 // `npm run demo`: the whole job against the embedded emulator. Starts a seeded Kaltura
 // emulator on loopback, then runs the connector as a user would (check, discover, read) and
-// writes each stream's records to out/<stream>.jsonl.
+// writes each stream's records to out/<stream>.jsonl (one file per stream, empty when the stream
+// has no records). DEMO_ENTRIES and DEMO_CATEGORIES size the account; DEMO_OUT_DIR moves out/;
+// DEMO_TOKEN picks another of the emulator's tokens (fixtures/README.md), e.g. `disabled`.
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../fixtures/emulator/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const outDir = join(root, 'out');
+const outDir = resolve(root, process.env.DEMO_OUT_DIR ?? 'out');
 const entries = Number(process.env.DEMO_ENTRIES ?? 25_000);
 const categoryCount = Number(process.env.DEMO_CATEGORIES ?? 300);
+const tokenKey = process.env.DEMO_TOKEN ?? 'admin';
 
 function run(args: string[], onLine: (message: any) => void | Promise<void>): Promise<number> {
   const child = spawn(process.execPath, [join(root, 'connector'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -26,31 +29,62 @@ function run(args: string[], onLine: (message: any) => void | Promise<void>): Pr
   });
 }
 
+/** The message of the first TRACE error, or the last ERROR log line, of a failed command. */
+function failureOf(m: any, seen: { message?: string }): void {
+  if (m.type === 'TRACE' && m.trace.type === 'ERROR') seen.message ??= m.trace.error.message;
+  else if (m.type === 'LOG' && m.log.level === 'ERROR') seen.message ??= m.log.message;
+}
+
+/** Stops the demo with a message that says which step failed and why. */
+function stop(message: string): void {
+  console.error(`demo stopped: ${message}`);
+  process.exitCode = 1;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   console.log(`Starting the Kaltura emulator with ${entries.toLocaleString('en-US')} entries and ${categoryCount} categories...`);
   const emulator = await startEmulator({ entries, categories: categoryCount, seed: 1 });
   try {
     mkdirSync(outDir, { recursive: true });
-    const token = emulator.tokens.admin!;
+    const inRoot = relative(root, outDir);
+    const shown = inRoot.startsWith('..') ? outDir : inRoot || '.';
+    const token = emulator.tokens[tokenKey];
+    if (!token) return stop(`the emulator has no token "${tokenKey}" (DEMO_TOKEN); its tokens are ${Object.keys(emulator.tokens).join(', ')}`);
     const configPath = join(outDir, 'config.json');
     writeFileSync(configPath, JSON.stringify({ service_url: emulator.url, partner_id: token.partnerId, app_token_id: token.id, app_token: token.token, hash_type: token.hashType }, null, 2));
 
-    await run(['check', '--config', configPath], (m) => {
-      if (m.type === 'CONNECTION_STATUS') console.log(`check: ${m.connectionStatus.status} - ${m.connectionStatus.message}`);
+    let status: { status: string; message: string } | undefined;
+    const checkFailure: { message?: string } = {};
+    const checkCode = await run(['check', '--config', configPath], (m) => {
+      if (m.type === 'CONNECTION_STATUS') status = m.connectionStatus;
+      failureOf(m, checkFailure);
     });
+    if (status) console.log(`check: ${status.status} - ${status.message}`);
+    if (checkCode !== 0 || status?.status !== 'SUCCEEDED') {
+      const why = status ? `${status.status}: ${status.message}` : `no connection status (exit code ${checkCode})${checkFailure.message ? `: ${checkFailure.message}` : ''}`;
+      return stop(`check failed, so nothing was read. ${why}`);
+    }
 
-    let catalog: any;
-    await run(['discover', '--config', configPath], (m) => {
+    let catalog: { streams: Array<{ name: string }> } | undefined;
+    const discoverFailure: { message?: string } = {};
+    const discoverCode = await run(['discover', '--config', configPath], (m) => {
       if (m.type === 'CATALOG') catalog = m.catalog;
+      failureOf(m, discoverFailure);
     });
-    const configured = { streams: catalog.streams.map((s: any) => ({ stream: s, sync_mode: 'full_refresh', destination_sync_mode: 'overwrite' })) };
+    if (discoverCode !== 0 || !catalog || !Array.isArray(catalog.streams) || catalog.streams.length === 0) {
+      return stop(`discover failed, so nothing was read. ${catalog ? 'The catalog has no streams' : 'No catalog'} (exit code ${discoverCode})${discoverFailure.message ? `: ${discoverFailure.message}` : ''}`);
+    }
+    const names = catalog.streams.map((s) => s.name);
+    const configured = { streams: catalog.streams.map((s) => ({ stream: s, sync_mode: 'full_refresh', destination_sync_mode: 'overwrite' })) };
     const catalogPath = join(outDir, 'catalog.json');
     writeFileSync(catalogPath, JSON.stringify(configured, null, 2));
-    console.log(`discover: ${catalog.streams.map((s: any) => s.name).join(', ')}`);
+    console.log(`discover: ${names.join(', ')}`);
 
-    const files = new Map<string, WriteStream>();
-    const counts: Record<string, number> = {};
+    // Every stream gets its file, so a stream with no records leaves an empty one, not none.
+    const files = new Map<string, WriteStream>(names.map((name) => [name, createWriteStream(join(outDir, `${name}.jsonl`))]));
+    const counts = new Map<string, number>(names.map((name) => [name, 0]));
+    const failed = new Map<string, string>();
     const readStarted = Date.now();
     const code = await run(['read', '--config', configPath, '--catalog', catalogPath], async (m) => {
       if (m.type === 'RECORD') {
@@ -60,16 +94,21 @@ async function main(): Promise<void> {
           file = createWriteStream(join(outDir, `${stream}.jsonl`));
           files.set(stream, file);
         }
-        counts[stream] = (counts[stream] ?? 0) + 1;
+        counts.set(stream, (counts.get(stream) ?? 0) + 1);
         if (!file.write(`${JSON.stringify(m.record.data)}\n`)) await once(file, 'drain');
       } else if (m.type === 'TRACE' && m.trace.type === 'ERROR') {
+        const stream = m.trace.error.stream_descriptor?.name;
+        if (stream) failed.set(stream, m.trace.error.message);
         console.log(`error: ${m.trace.error.message}`);
       }
     });
     await Promise.all([...files.values()].map((f) => new Promise((resolve) => f.end(resolve))));
     const readSeconds = (Date.now() - readStarted) / 1000;
     console.log(`\nread: exit code ${code} in ${readSeconds.toFixed(1)} s`);
-    for (const [stream, n] of Object.entries(counts)) console.log(`  ${stream.padEnd(18)} ${String(n).padStart(8)} records -> out/${stream}.jsonl`);
+    for (const [stream, n] of counts) {
+      const problem = failed.has(stream) ? ` (FAILED: ${failed.get(stream)})` : '';
+      console.log(`  ${stream.padEnd(18)} ${String(n).padStart(8)} records -> ${join(shown, `${stream}.jsonl`)}${problem}`);
+    }
     console.log(`total elapsed ${((Date.now() - started) / 1000).toFixed(1)} s`);
     process.exitCode = code;
   } finally {

@@ -1,6 +1,6 @@
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runConnector, runConnectorUntil, ofType, recordsOf, lastStates } from '../helpers/cli.js';
+import { runConnector, runConnectorUntil, ofType, recordsOf, lastStates, type RunResult } from '../helpers/cli.js';
 import { assertValidMessages } from '../helpers/airbyteSchema.js';
 import { startFixture, type Fixture } from '../helpers/setup.js';
 
@@ -12,6 +12,7 @@ after(() => fx.close());
 
 const both: Array<[string, 'incremental']> = [['media', 'incremental'], ['categories', 'incremental']];
 const seconds = (iso: string) => Date.parse(iso) / 1000;
+const iso = (unix: number) => new Date(unix * 1000).toISOString().replace('.000Z', 'Z');
 
 async function incremental(state?: unknown[], extra: Record<string, unknown> = {}) {
   const args = ['read', '--config', fx.config('admin', extra), '--catalog', fx.catalog(both)];
@@ -45,6 +46,8 @@ test('full then incremental: the merged result equals the ground truth after cha
   control.updateCategories(catIds.slice(0, 3));
   control.deleteCategories(catIds.slice(3, 6));
   const addedCats = control.addCategories(2);
+  // A read ends before the second it starts in: step past the second of the changes.
+  control.advanceClock(2);
 
   const second = await incremental(states, { lookback_window_seconds: 0 });
   const media2 = recordsOf(second.messages, 'media');
@@ -69,16 +72,57 @@ test('full then incremental: the merged result equals the ground truth after cha
   for (const id of catTruth) assert.ok(mergedCats.has(id), `category ${id} is in the warehouse`);
 });
 
-test('a second incremental read with no changes returns only the lookback overlap', async () => {
-  const first = await incremental();
+test('lookback: a row updated inside [cursor - L, cursor) comes back with lookback L and not with lookback 0', async () => {
+  const control = fx.emulator.control;
+  const first = await incremental(undefined, { lookback_window_seconds: 0 });
   const states = lastStates(first.messages);
-  const second = await incremental(states, { lookback_window_seconds: 120 });
-  for (const s of states) {
-    const name = s.stream.stream_descriptor.name;
-    const cursor = seconds(s.stream.stream_state.updatedAt);
-    for (const r of recordsOf(second.messages, name)) assert.ok(seconds(r.updatedAt) >= cursor - 120, `${name} ${r.id} is inside the lookback`);
+  const cursorOf = (name: string) => seconds(states.find((s) => s.stream.stream_descriptor.name === name)!.stream.stream_state.updatedAt);
+  const cursor = cursorOf('media');
+  assert.equal(cursorOf('categories'), cursor, 'both streams end at the read\'s start');
+  // An update that Kaltura's search shows late: stamped 30 s before the cursor, listed only now.
+  // Turn the emulator's clock back to stamp it there, then forward again.
+  const back = control.now() - (cursor - 30);
+  control.advanceClock(-back);
+  const someIds = recordsOf(first.messages, 'media').slice(200, 205).map((r) => r.id as string);
+  const lateMedia = control.updateEntries(someIds);
+  const lateCats = control.updateCategories(recordsOf(first.messages, 'categories').slice(10, 12).map((r) => r.id as number));
+  control.advanceClock(back + 2);
+  const lookback = 60;
+  const stamped = (stream: 'media' | 'categories', ids: Array<string | number>) => control.truth(stream).filter((t) => ids.includes(t.id)).map((t) => t.updatedAt);
+  for (const at of [...stamped('media', lateMedia), ...stamped('categories', lateCats)]) assert.ok(at >= cursor - lookback && at < cursor, `the late rows lie inside [cursor - ${lookback}, cursor) (${at} vs ${cursor})`);
+  assert.equal(lateMedia.length, 5);
+  assert.equal(lateCats.length, 2);
+
+  const without = await incremental(states, { lookback_window_seconds: 0 });
+  const withLookback = await incremental(states, { lookback_window_seconds: lookback });
+  for (const [stream, late] of [['media', lateMedia], ['categories', lateCats]] as const) {
+    const missed = new Set(recordsOf(without.messages, stream).map((r) => r.id));
+    const caught = new Set(recordsOf(withLookback.messages, stream).map((r) => r.id));
+    for (const id of late) {
+      assert.ok(!missed.has(id), `${stream} ${id} is not read without a lookback`);
+      assert.ok(caught.has(id), `${stream} ${id} is read again with a ${lookback} s lookback`);
+    }
+    for (const r of recordsOf(without.messages, stream)) assert.ok(seconds(r.updatedAt) >= cursor, `${stream} ${r.id} (${r.updatedAt}) is at or after the cursor`);
+    for (const r of recordsOf(withLookback.messages, stream)) assert.ok(seconds(r.updatedAt) >= cursor - lookback, `${stream} ${r.id} (${r.updatedAt}) is inside the lookback`);
   }
-  assert.ok(recordsOf(second.messages, 'media').length < 1000);
+  // The lookback re-reads rows but never moves a state backwards.
+  for (const s of lastStates(withLookback.messages)) assert.ok(seconds(s.stream.stream_state.updatedAt) >= cursor);
+});
+
+test('start_date: a first read returns every row updated at or after it, and nothing older', async () => {
+  const control = fx.emulator.control;
+  const updated = control.truth('media').map((t) => t.updatedAt).sort((a, b) => a - b);
+  const start = updated[Math.floor(updated.length / 2)]!;
+  const run = await incremental(undefined, { start_date: iso(start) });
+  for (const stream of ['media', 'categories'] as const) {
+    const truth = control.truth(stream);
+    const expected = truth.filter((t) => t.updatedAt >= start).map((t) => String(t.id)).sort();
+    assert.ok(truth.some((t) => t.updatedAt < start), `${stream} has rows older than the start date`);
+    const records = recordsOf(run.messages, stream);
+    for (const r of records) assert.ok(r.updatedAt >= iso(start), `${stream} ${r.id} (${r.updatedAt}) is not older than start_date`);
+    assert.deepEqual([...new Set(records.map((r) => String(r.id)))].sort(), expected, `${stream}: every row updated since start_date`);
+  }
+  assert.ok(recordsOf(run.messages, 'media').length > 0);
 });
 
 test('a state from the future returns no records and keeps the state', async () => {
@@ -93,6 +137,7 @@ test('a bulk update of 12,000 entries in one second comes back whole in the next
   fx.emulator.control.advanceClock(60);
   const bulk = fx.emulator.control.bulkUpdateEntries(12_000);
   assert.equal(bulk.length, 12_000);
+  fx.emulator.control.advanceClock(2);
   const second = await incremental(lastStates(first.messages), { lookback_window_seconds: 0 });
   // The bulk touches entries of every type; the media stream holds the media ones.
   const media = new Set(fx.emulator.control.truth('media').map((t) => t.id));
@@ -107,7 +152,8 @@ test('a read killed with SIGKILL at several points resumes from its last state w
   const seen = new Set<string | number>();
   let state: unknown[] | undefined;
   for (const killAfterStates of [3, 17, 41]) {
-    const args = ['read', '--config', fx.config('admin', { max_concurrency: 2 }), '--catalog', fx.catalog([['media', 'incremental']])];
+    // No lookback: an overshooting state would otherwise be hidden by the rows read again.
+    const args = ['read', '--config', fx.config('admin', { max_concurrency: 2, lookback_window_seconds: 0 }), '--catalog', fx.catalog([['media', 'incremental']])];
     if (state) args.push('--state', fx.write(`kill-${killAfterStates}.json`, state));
     let statesSeen = 0;
     const run = await runConnectorUntil(args, (m) => m.type === 'STATE' && ++statesSeen >= killAfterStates);
@@ -116,51 +162,79 @@ test('a read killed with SIGKILL at several points resumes from its last state w
     const last = lastStates(run.messages);
     if (last.length) state = last;
   }
-  const final = await incremental(state);
+  const final = await runConnector(['read', '--config', fx.config('admin', { lookback_window_seconds: 0 }), '--catalog', fx.catalog([['media', 'incremental']]), '--state', fx.write('kill-final.json', state)]);
+  assert.equal(final.code, 0, final.stderr);
   for (const r of recordsOf(final.messages, 'media')) seen.add(r.id);
   const missing = fx.emulator.control.truth('media').filter((t) => !seen.has(t.id));
   assert.deepEqual(missing.map((t) => t.id), []);
 });
 
-test('state messages are small and come after the records they cover', async () => {
-  const run = await incremental();
+test('state messages are small and each covers only records printed before it', async () => {
+  const run = await incremental(undefined, { max_concurrency: 4 });
+  // Ground truth in cursor order: a STATE at T claims every row updated before T was delivered.
+  const truth = [...fx.emulator.control.truth('media')].sort((a, b) => a.updatedAt - b.updatedAt);
   let sizeMax = 0;
+  let states = 0;
+  let covered = 0;
+  let claimed = '';
   const delivered = new Set<string>();
   for (const m of run.messages) {
-    if (m.type === 'RECORD' && m.record.stream === 'media') delivered.add(m.record.data.updatedAt);
+    if (m.type === 'RECORD' && m.record.stream === 'media') {
+      assert.ok(m.record.data.updatedAt >= claimed, `${m.record.data.id} (${m.record.data.updatedAt}) was printed after a state at ${claimed} that claimed it`);
+      delivered.add(m.record.data.id);
+    }
     if (m.type === 'STATE' && m.state.stream.stream_descriptor.name === 'media') {
+      states += 1;
       sizeMax = Math.max(sizeMax, JSON.stringify(m.state).length);
-      const cursor = m.state.stream.stream_state.updatedAt;
-      assert.equal(typeof cursor, 'string');
+      const cursor: string = m.state.stream.stream_state.updatedAt;
+      assert.match(cursor, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      assert.ok(cursor >= claimed, `states never move backwards (${cursor} after ${claimed})`);
+      claimed = cursor;
+      const at = seconds(cursor);
+      for (; covered < truth.length && truth[covered]!.updatedAt < at; covered += 1) {
+        const row = truth[covered]!;
+        assert.ok(delivered.has(row.id as string), `the state at ${cursor} claims ${row.id} (updated ${iso(row.updatedAt)}), which was not printed before it`);
+      }
     }
   }
+  assert.ok(states > 1, `media checkpoints as it goes (${states} states)`);
+  assert.equal(covered, truth.length, 'the last state covers every row');
   assert.ok(sizeMax < 300, `state stays small (${sizeMax} bytes)`);
 });
 
 test('entries created, updated or deleted while a read runs are in that read or the next one', async () => {
   const control = fx.emulator.control;
   const catalog = fx.catalog([['media', 'incremental']]);
-  control.setFaults({ latencyMs: 25, onlyServices: ['media.list'] });
+  const atRecord = 2_000;
   let changed: { updated: string[]; deleted: string[]; added: string[] } | undefined;
-  let first: Awaited<ReturnType<typeof runConnector>>;
-  try {
-    const running = runConnector(['read', '--config', fx.config('admin', { max_concurrency: 2, lookback_window_seconds: 0 }), '--catalog', catalog]);
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    const ids = control.truth('media').filter((t) => t.status !== 3).map((t) => String(t.id));
-    changed = { updated: control.updateEntries(ids.slice(0, 20)), deleted: control.deleteEntries(ids.slice(20, 30)), added: control.addEntries(10) };
-    first = await running;
-  } finally {
-    control.clearFaults();
-  }
+  let listsAtChange = 0;
+  let printedAtChange = 0;
+  let mediaRecords = 0;
+  // The changes are made from the hook that sees the 2,000th record, while the read is running.
+  const first: RunResult = await runConnector(['read', '--config', fx.config('admin', { max_concurrency: 2, lookback_window_seconds: 0 }), '--catalog', catalog], {
+    onMessage: (m, index) => {
+      if (m.type !== 'RECORD' || ++mediaRecords !== atRecord) return;
+      const ids = control.truth('media').filter((t) => t.status !== 3).map((t) => String(t.id));
+      changed = { updated: control.updateEntries(ids.slice(0, 20)), deleted: control.deleteEntries(ids.slice(20, 30)), added: control.addEntries(10) };
+      listsAtChange = control.requestCounts()['media.list'] ?? 0;
+      printedAtChange = index + 1;
+    },
+  });
   assert.equal(first.code, 0, first.stderr);
+  assert.ok(changed, `the changes were made at record ${atRecord}`);
+  assert.ok((control.requestCounts()['media.list'] ?? 0) > listsAtChange, 'the read went on listing media after the changes');
+  assert.ok(recordsOf(first.messages.slice(printedAtChange), 'media').length > 0, 'and printed records after them');
+  // A read ends before the second it starts in: step past the second of the changes.
+  control.advanceClock(2);
   const second = await runConnector(['read', '--config', fx.config('admin', { lookback_window_seconds: 0 }), '--catalog', catalog, '--state', fx.write('during.json', lastStates(first.messages))]);
   assert.equal(second.code, 0, second.stderr);
   const merged = merge(recordsOf(first.messages, 'media'), recordsOf(second.messages, 'media'));
   const truth = new Map(control.truth('media').map((t) => [t.id, t]));
-  for (const id of [...changed!.updated, ...changed!.deleted, ...changed!.added]) {
+  for (const id of [...changed.updated, ...changed.deleted, ...changed.added]) {
     const record = merged.get(id);
     assert.ok(record, `${id}, changed during the first read, is in one of the two reads`);
     assert.equal(record.status, truth.get(id)?.status, `${id} has its current status`);
   }
-  for (const id of changed!.deleted) assert.equal(merged.get(id)?.status, 3, `${id} is seen deleted`);
+  for (const id of changed.deleted) assert.equal(merged.get(id)?.status, 3, `${id} is seen deleted`);
+  assert.equal(merged.size, truth.size, 'the two reads together hold every entry');
 });

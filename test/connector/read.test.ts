@@ -1,6 +1,6 @@
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runConnector, ofType, recordsOf } from '../helpers/cli.js';
+import { runConnector, ofType, recordsOf, assertSameRecords } from '../helpers/cli.js';
 import { assertValidMessages, assertValidConfiguredCatalog } from '../helpers/airbyteSchema.js';
 import { startFixture, type Fixture } from '../helpers/setup.js';
 import { readFileSync } from 'node:fs';
@@ -21,6 +21,8 @@ test('a full read of a 50,000-entry account yields every entry of every status e
   assertValidConfiguredCatalog(JSON.parse(readFileSync(catalog, 'utf8')));
   const run = await runConnector(['read', '--config', fx.config(), '--catalog', catalog]);
   assert.equal(run.code, 0, run.stderr);
+  // runConnector validated every line against the Airbyte protocol schema already; say so.
+  assert.equal(run.validated, run.messages.length);
   assertValidMessages(run.messages);
 
   const media = recordsOf(run.messages, 'media');
@@ -68,7 +70,12 @@ test('records are RFC 3339-timed, match the stream schemas, and no record arrive
 test('two full reads in a row return the same records', async () => {
   const catalog = fx.catalog([['categories', 'full_refresh'], ['media', 'full_refresh']]);
   const first = await runConnector(['read', '--config', fx.config(), '--catalog', catalog]);
+  assert.equal(first.code, 0, first.stderr);
   const second = await runConnector(['read', '--config', fx.config(), '--catalog', catalog]);
+  assert.equal(second.code, 0, second.stderr);
+  // Each stream has records, the same keys both times (no duplicates, none missing) and the same content.
+  assertSameRecords(['media', 'categories'], second.messages, first.messages, 'the second full read has the first one\'s records');
+  assert.equal(recordsOf(first.messages, 'media').length, fx.emulator.control.truth('media').length);
   for (const stream of ['media', 'categories']) {
     const key = (r: Record<string, unknown>) => JSON.stringify(r);
     assert.deepEqual(sorted(recordsOf(second.messages, stream).map(key)), sorted(recordsOf(first.messages, stream).map(key)));
@@ -77,6 +84,7 @@ test('two full reads in a row return the same records', async () => {
 
 test('progress is logged and each stream reports STARTED then COMPLETE', async () => {
   const run = await runConnector(['read', '--config', fx.config(), '--catalog', fx.catalog([['media', 'full_refresh']])]);
+  assert.equal(run.code, 0, run.stderr);
   const statuses = ofType(run.messages, 'TRACE').filter((m) => m.trace.type === 'STREAM_STATUS').map((m) => m.trace.stream_status.status);
   assert.deepEqual(statuses, ['STARTED', 'COMPLETE']);
   const logs = ofType(run.messages, 'LOG').map((m) => m.log.message as string);

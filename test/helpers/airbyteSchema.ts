@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { ValidateFunction } from 'ajv';
 import { createAjv } from '../../connector/util/ajv.js';
-import { repoRoot } from './cli.js';
+import { repoRoot } from './paths.js';
 
 /**
  * Validators for Airbyte messages and configured catalogs. The official protocol schema lives in
@@ -32,6 +32,11 @@ const validators = load();
 process.stderr.write(`# Airbyte messages validated against ${validators.source}\n`);
 
 export const airbyteSchemaSource = validators.source;
+
+/** Why a message is not a valid AirbyteMessage, or undefined when it is one. */
+export function airbyteMessageProblems(message: unknown): string | undefined {
+  return validators.message(message) ? undefined : JSON.stringify(validators.message.errors);
+}
 
 /** Throws with the first invalid message and why; returns how many were checked. */
 export function assertValidMessages(messages: Array<Record<string, unknown>>): number {

@@ -4,6 +4,8 @@ import type { StreamSelection, SyncMode } from '../../engine/sync.js';
 import { findStream, streams } from '../../streams/index.js';
 import { createAjv, describeAjvErrors } from '../../util/ajv.js';
 import { readPackageJson } from '../../util/paths.js';
+import { readJsonFile } from '../../util/files.js';
+import { readFile } from 'node:fs/promises';
 
 export function airbyteCatalog(): object {
   return {
@@ -39,19 +41,63 @@ export function selectionsFromCatalog(catalog: unknown, states: Map<string, unkn
   return configured.map((c) => ({ def: findStream(c.stream.name)!, mode: c.sync_mode, state: states.get(c.stream.name) }));
 }
 
-/** `--state` holds the array of STATE messages a previous run emitted; each carries one stream's state. */
+const expectedState =
+  'It must be what a previous run emitted: the JSON array of its state messages, such as [{"type":"STREAM","stream":{"stream_descriptor":{"name":"media"},"stream_state":{...}}}] (what the Airbyte platform passes), or its STATE lines as printed ({"type":"STATE","state":{...}}), in a JSON array or one per line.';
+
+/**
+ * `--state` holds the state messages a previous run emitted, in any of the forms they travel in:
+ * - the Airbyte platform's: a JSON array of AirbyteStateMessage (`{"type":"STREAM","stream":{...}}`);
+ * - the lines as this connector printed them: AirbyteMessage `{"type":"STATE","state":{...}}`, in a
+ *   JSON array or one per line (JSON Lines, e.g. `grep '"type":"STATE"' out.jsonl`);
+ * - one such message on its own (not in an array).
+ * When a stream has several, the last one wins: a run's states never move backwards.
+ */
 export function statesFromAirbyte(input: unknown): Map<string, unknown> {
   const states = new Map<string, unknown>();
   if (input === undefined) return states;
-  const expected = 'It must be the JSON array of STATE messages that a previous run emitted, such as [{"type":"STREAM","stream":{"stream_descriptor":{"name":"media"},"stream_state":{...}}}].';
-  if (!Array.isArray(input)) throw new ConnectorError('config_error', `The state file is not an array of per-stream states. ${expected}`);
-  input.forEach((item, i) => {
-    const entry = item as { type?: unknown; stream?: { stream_descriptor?: { name?: unknown }; stream_state?: unknown } };
-    const name = entry?.stream?.stream_descriptor?.name;
-    if (entry?.type !== 'STREAM' || typeof name !== 'string') {
-      throw new ConnectorError('config_error', `Entry ${i} of the state file is not a per-stream (type STREAM) state. ${expected}`);
+  const single = isObject(input) && (input.type === 'STATE' || input.type === 'STREAM' || input.type === 'GLOBAL' || input.type === 'LEGACY');
+  if (!Array.isArray(input) && !single) throw new ConnectorError('config_error', `The state file is not an array of per-stream states. ${expectedState}`);
+  const items: unknown[] = Array.isArray(input) ? input : [input];
+  items.forEach((item, i) => {
+    // An AirbyteMessage as printed carries the AirbyteStateMessage in `state`.
+    const entry = isObject(item) && item.type === 'STATE' && isObject(item.state) ? item.state : item;
+    const kind = isObject(entry) ? entry.type : undefined;
+    if (kind === 'GLOBAL' || kind === 'LEGACY') {
+      throw new ConnectorError('config_error', `Entry ${i} of the state file is a ${kind} state, which this connector never writes (its states are per stream). ${expectedState}`);
     }
-    states.set(name, entry.stream?.stream_state);
+    const stream = isObject(entry) && isObject(entry.stream) ? entry.stream : undefined;
+    const name = stream && isObject(stream.stream_descriptor) ? stream.stream_descriptor.name : undefined;
+    if (kind !== 'STREAM' || typeof name !== 'string') {
+      throw new ConnectorError('config_error', `Entry ${i} of the state file is not a per-stream (type STREAM) state. ${expectedState}`);
+    }
+    states.set(name, stream!.stream_state);
   });
   return states;
+}
+
+/**
+ * Reads the `--state` file: JSON, or JSON Lines (the STATE lines of a run's output, one per line),
+ * which is read as an array of its lines.
+ */
+export async function readAirbyteStateFile(path: string): Promise<unknown> {
+  try {
+    return await readJsonFile(path, 'state');
+  } catch (err) {
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    const lines = text?.split('\n').map((l) => l.trim()).filter((l) => l.length > 0) ?? [];
+    if (lines.length < 2) throw err;
+    const parsed: unknown[] = [];
+    for (const [i, line] of lines.entries()) {
+      try {
+        parsed.push(JSON.parse(line));
+      } catch (lineErr) {
+        throw new ConnectorError('config_error', `The state file ${path} is neither JSON nor JSON Lines: line ${i + 1}: ${(lineErr as Error).message}. ${expectedState}`);
+      }
+    }
+    return parsed;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -9,7 +9,7 @@ import { streams } from '../../streams/index.js';
 import { LineWriter } from '../../sinks/lineWriter.js';
 import { Logger } from '../../util/logger.js';
 import { readJsonFile } from '../../util/files.js';
-import { airbyteCatalog, selectionsFromCatalog, statesFromAirbyte } from './catalog.js';
+import { airbyteCatalog, readAirbyteStateFile, selectionsFromCatalog, statesFromAirbyte } from './catalog.js';
 import * as msg from './messages.js';
 
 /** Everything Airbyte reads comes on stdout, logs included (as LOG messages). */
@@ -107,7 +107,7 @@ export async function read(out: AirbyteOutput, paths: { config: string; catalog:
   return failOnError(out, async () => {
     const config = await loadConfig(paths.config);
     const catalog = await readJsonFile(paths.catalog, 'catalog');
-    const states = statesFromAirbyte(paths.state ? await readJsonFile(paths.state, 'state') : undefined);
+    const states = statesFromAirbyte(paths.state ? await readAirbyteStateFile(paths.state) : undefined);
     const plan = planSync(selectionsFromCatalog(catalog, states));
     const client = createKalturaClient(config, out.log);
     const result = await runSync(client, out, out.log, settingsOf(config), plan);
