@@ -1,4 +1,5 @@
 import type { RawConfig } from '../generated/types.js';
+import type { ErrorObject } from 'ajv';
 import { createAjv, describeAjvErrors } from '../util/ajv.js';
 import { readPackageJson } from '../util/paths.js';
 import { readJsonFile } from '../util/files.js';
@@ -19,16 +20,56 @@ export async function loadConfig(path: string, now = Date.now()): Promise<Config
 export function parseConfig(input: unknown, now = Date.now()): Config {
   const raw = structuredClone(input);
   if (raw !== null && typeof raw === 'object' && typeof (raw as RawConfig).app_token === 'string') secrets.add((raw as RawConfig).app_token);
-  if (!validate(raw)) {
-    const problems = describeAjvErrors(validate.errors);
-    throw new ConnectorError('config_error', `The config has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n- ${problems.join('\n- ')}`);
-  }
+  const valid = validate(raw);
+  // Every problem at once: the schema's, then the checks it cannot express, on the fields it accepted.
+  const schemaErrors = valid ? [] : (validate.errors ?? []);
+  const flagged = new Set(schemaErrors.map((e) => e.instancePath.split('/')[1] ?? ''));
+  const problems = friendlySchemaProblems(schemaErrors, raw);
   const config = raw as Config;
-  config.service_url = config.service_url.replace(/\/+$/, '');
-  const problems = [...checkServiceUrl(config), ...checkStartDate(config, now)];
+  if (config !== null && typeof config === 'object' && !Array.isArray(config)) {
+    if (typeof config.service_url === 'string' && !flagged.has('service_url')) {
+      config.service_url = config.service_url.replace(/\/+$/, '');
+      problems.push(...checkServiceUrl(config));
+    }
+    if (typeof config.start_date === 'string' && !flagged.has('start_date')) problems.push(...checkStartDate(config, now));
+  }
   if (problems.length > 0) throw new ConnectorError('config_error', `The config has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n- ${problems.join('\n- ')}`);
   if (config.start_date) config.startTime = Math.floor(Date.parse(config.start_date) / 1000);
   return config;
+}
+
+/**
+ * The schema's errors, one line per field, with the fields whose schema rule reads badly
+ * ("must match pattern ^https?://...") said the way a person would.
+ */
+function friendlySchemaProblems(errors: ErrorObject[], raw: unknown): string[] {
+  const value = (field: string): unknown => (raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>)[field] : undefined);
+  const special = new Map<string, string>();
+  const rest: ErrorObject[] = [];
+  for (const e of errors) {
+    const field = e.instancePath.split('/')[1] ?? '';
+    if (field === 'service_url' && (e.keyword === 'pattern' || e.keyword === 'format')) {
+      special.set(field, serviceUrlProblem(value(field)));
+    } else if (field === 'start_date' && (e.keyword === 'pattern' || e.keyword === 'format')) {
+      special.set(field, `start_date: ${JSON.stringify(value(field))} is not a date-time; use a form like 2020-01-01T00:00:00Z`);
+    } else rest.push(e);
+  }
+  return [...describeAjvErrors(rest), ...special.values()];
+}
+
+function serviceUrlProblem(value: unknown): string {
+  const shown = JSON.stringify(value);
+  const fix = 'use the API host of your Kaltura account, such as https://www.kaltura.com';
+  let url: URL | undefined;
+  try {
+    url = new URL(String(value));
+  } catch {
+    url = undefined;
+  }
+  if (!url) return `service_url: ${shown} is not a URL; ${fix}`;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `service_url: ${shown} must start with https://; ${fix}`;
+  if (url.pathname !== '/' || url.search || url.hash) return `service_url: ${shown} has a path; give only the host (the connector adds /api_v3/...), such as https://www.kaltura.com`;
+  return `service_url: ${shown} is not of the form https://host[:port]; ${fix}`;
 }
 
 const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);

@@ -22,11 +22,26 @@ export interface SessionInfo {
   userId: string;
   expiry: number;
   privileges: string;
+  /**
+   * Added by the connector, not Kaltura: Kaltura's clock when it issued the session (the answer's
+   * HTTP Date header, unix seconds), so that the lifetime is measured on the server's clock.
+   */
+  serverTime?: number;
+}
+
+/**
+ * How long a session lives, in seconds, on Kaltura's own clock: its expiry less the server time of
+ * the answer that issued it. Only when the answer had no Date header does this machine's clock
+ * (`localNow`, unix seconds) stand in for it, and then a skewed clock shows.
+ */
+export function sessionLifetime(info: SessionInfo, localNow: number): number {
+  // The Date header is truncated to the second: the server was on average half a second later.
+  return Math.max(0, info.serverTime !== undefined ? info.expiry - info.serverTime - 0.5 : info.expiry - localNow);
 }
 
 interface ActiveSession {
   info: SessionInfo;
-  /** Local unix seconds after which we log in again before using the KS. */
+  /** The time on `clock` after which we log in again before using the KS. */
   refreshAt: number;
 }
 
@@ -45,7 +60,8 @@ export class AppTokenSession {
     private readonly transport: KalturaTransport,
     private readonly credentials: AppTokenCredentials,
     private readonly log: Logger,
-    private readonly clock: () => number = () => Date.now() / 1000,
+    /** A monotonic clock in seconds: only differences are used, so this machine's date does not matter. */
+    private readonly clock: () => number = () => performance.now() / 1000,
   ) {
     secrets.add(credentials.appToken);
   }
@@ -72,21 +88,28 @@ export class AppTokenSession {
     return this.active.info.ks;
   }
 
+  /** The current session if it is not due for renewal; never logs in. */
+  fresh(): string | undefined {
+    return this.active && this.clock() < this.active.refreshAt ? this.active.info.ks : undefined;
+  }
+
   /** Called when Kaltura refused `ks`: the next caller logs in again (once, however many noticed). */
   invalidate(ks: string): void {
     if (this.active?.info.ks === ks) this.active = undefined;
   }
 
   private async login(): Promise<ActiveSession> {
-    const startedAt = this.clock();
     const widgetKs = await this.widgetSession();
     const info = await this.startSession(widgetKs);
+    const receivedAt = this.clock();
     secrets.add(info.ks);
     this.logins += 1;
-    // Refresh with a margin of a fifth of the lifetime (at most a minute), so that a 5-second
-    // session is renewed a second early and a day-long one a minute early.
-    const lifetime = Math.max(0, info.expiry - startedAt);
-    const refreshAt = startedAt + lifetime - Math.min(60, lifetime / 5);
+    // The lifetime is counted on Kaltura's clock (expiry less the server time of the answer), and
+    // from the moment the answer arrived on ours: a skewed local clock changes neither. Refresh with
+    // a margin of a fifth of the lifetime (at most a minute), so that a 5-second session is renewed
+    // about a second early and a day-long one a minute early.
+    const lifetime = sessionLifetime(info, Date.now() / 1000);
+    const refreshAt = receivedAt + lifetime - Math.min(60, lifetime / 5);
     this.log.info(`Logged in to Kaltura partner ${info.partnerId} with app token ${this.credentials.appTokenId} (session type ${info.sessionType === 2 ? 'ADMIN' : 'USER'}, valid ${Math.round(lifetime)} s)`);
     return { info, refreshAt };
   }
@@ -152,6 +175,7 @@ export class AppTokenSession {
     secrets.add(tokenHash);
     const params: Record<string, unknown> = { id: this.credentials.appTokenId, tokenHash, ks: widgetKs };
     if (this.credentials.sessionUserId) params.userId = this.credentials.sessionUserId;
-    return this.transport.call<SessionInfo>('apptoken', 'startSession', params);
+    const { value, serverTime } = await this.transport.callWithServerTime<SessionInfo>('apptoken', 'startSession', params);
+    return serverTime !== undefined ? { ...value, serverTime } : value;
   }
 }

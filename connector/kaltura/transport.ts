@@ -1,4 +1,5 @@
 import pRetry from 'p-retry';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import { KalturaApiError, TransportError, ConnectorError } from './errors.js';
 import { isTransientCode, describeFailure } from './errorTable.js';
@@ -19,6 +20,19 @@ export interface TransportOptions {
 }
 
 export type Params = Record<string, unknown>;
+
+/**
+ * Where each attempt of a call takes its session: `ks()` before it queues for a slot (it may log
+ * in), `fresh()` once it has one, so that an attempt sent after a long queue or a backoff carries
+ * the session that is current then, not the one current when the call began.
+ */
+export interface SessionSource {
+  ks(): Promise<string>;
+  /** The current session if it is not due for renewal, without logging in. */
+  fresh(): string | undefined;
+  /** The session an attempt was sent with (the one to invalidate if Kaltura refuses it). */
+  sent?(ks: string): void;
+}
 
 const clientTag = `source-kaltura:${packageInfo.version}`;
 
@@ -52,25 +66,55 @@ export class KalturaTransport {
    * `scrubSession`: the answer is data read with the session in `params.ks`; Kaltura can embed
    * that very session in URLs it returns, so it is replaced in the raw text before parsing.
    */
-  async call<T>(service: string, action: string, params: Params, signal?: AbortSignal, scrubSession = false): Promise<T> {
-    const { limiter, log } = this.options;
-    return pRetry(() => limiter.run(() => this.once<T>(service, action, params, signal, scrubSession)), {
+  async call<T>(service: string, action: string, params: Params, signal?: AbortSignal, scrubSession = false, session?: SessionSource): Promise<T> {
+    return (await this.exchange<T>(service, action, params, signal, scrubSession, session)).value;
+  }
+
+  /**
+   * As `call`, with Kaltura's clock when it answered (its HTTP `Date` header, unix seconds), for
+   * times that must be measured on the server's clock rather than this machine's.
+   */
+  callWithServerTime<T>(service: string, action: string, params: Params, signal?: AbortSignal): Promise<Answer<T>> {
+    return this.exchange<T>(service, action, params, signal, false);
+  }
+
+  private exchange<T>(service: string, action: string, params: Params, signal: AbortSignal | undefined, scrubSession: boolean, session?: SessionSource): Promise<Answer<T>> {
+    const { limiter, log, serviceUrl } = this.options;
+    const started = performance.now();
+    let generation = 0;
+    const startedIn = (g: number) => {
+      generation = g;
+    };
+    const attempt = async (): Promise<Answer<T>> => {
+      if (!session) return limiter.run(() => this.once<T>(service, action, params, signal, scrubSession), startedIn);
+      const ks = await session.ks();
+      return limiter.run(() => {
+        const current = session.fresh() ?? ks;
+        session.sent?.(current);
+        return this.once<T>(service, action, { ...params, ks: current }, signal, scrubSession);
+      }, startedIn);
+    };
+    return pRetry(attempt, {
       signal,
       retries: this.retries,
       maxRetryTime: this.maxRetryTimeMs,
       minTimeout: this.minBackoffMs,
-      maxTimeout: 30_000,
-      factor: 2,
+      maxTimeout: maxBackoffMs,
+      factor: backoffFactor,
       randomize: true,
       shouldRetry: ({ error }) => isRetryable(error),
-      onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+      onFailedAttempt: async ({ error, attemptNumber, retriesLeft, retriesConsumed }) => {
         if (!isRetryable(error)) return;
-        if (isThrottle(error)) limiter.throttled();
+        if (isThrottle(error)) limiter.throttled(generation);
         const failure = error instanceof KalturaApiError ? error.code : error.message;
-        log.warn(`${service}.${action} failed (${failure}); attempt ${attemptNumber}, ${retriesLeft} retries left${isThrottle(error) ? `, concurrency now ${limiter.concurrency}` : ''}`);
-        // Backoff comes from p-retry; a Retry-After longer than that is honoured on top of it.
-        const wait = error instanceof TransportError ? error.retryAfterMs : undefined;
-        if (wait && retriesLeft > 0) await sleep(Math.min(wait, 60_000));
+        const retryAfter = error instanceof TransportError ? error.retryAfterMs : undefined;
+        const asked = retryAfter !== undefined ? `, Kaltura asked to wait ${Math.round(retryAfter / 100) / 10} s` : '';
+        log.warn(`${service}.${action} failed (${failure}); attempt ${attemptNumber}, ${retriesLeft} retries left${isThrottle(error) ? `, concurrency now ${limiter.concurrency}` : ''}${asked}`);
+        if (retryAfter === undefined || retriesLeft <= 0) return;
+        // p-retry's own backoff follows this wait: only the part of Retry-After it does not cover is added here.
+        const remaining = this.maxRetryTimeMs - (performance.now() - started);
+        const extra = retryAfterExtraMs(retryAfter, remaining, backoffFloorMs(this.minBackoffMs, retriesConsumed));
+        if (extra > 0) await abortableSleep(extra, signal);
       },
     }).then(
       (result) => {
@@ -78,19 +122,20 @@ export class KalturaTransport {
         return result;
       },
       (err: unknown) => {
-        if (isRetryable(err)) throw describeFailure(err, { service, action, exhausted: true });
+        if (isRetryable(err)) throw describeFailure(err, { service, action, serviceUrl, exhausted: true });
         throw err;
       },
     );
   }
 
   /** One HTTP exchange, answer parsed; API errors thrown as KalturaApiError. */
-  private async once<T>(service: string, action: string, params: Params, signal: AbortSignal | undefined, scrubSession: boolean): Promise<T> {
+  private async once<T>(service: string, action: string, params: Params, signal: AbortSignal | undefined, scrubSession: boolean): Promise<Answer<T>> {
     // A request queued behind the limiter may start after its read was abandoned.
     signal?.throwIfAborted();
-    const url = `${this.options.serviceUrl}/api_v3/service/${service}/action/${action}`;
+    const { serviceUrl, timeoutMs } = this.options;
+    const url = `${serviceUrl}/api_v3/service/${service}/action/${action}`;
     const body = JSON.stringify({ ...params, format: 1, clientTag });
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs);
     let response: Dispatcher.ResponseData;
     try {
       response = await request(url, {
@@ -102,7 +147,7 @@ export class KalturaTransport {
       });
     } catch (err) {
       signal?.throwIfAborted();
-      throw new TransportError(networkFailure(err, this.options.timeoutMs), undefined, undefined, { cause: err });
+      throw networkFailure(err, timeoutMs, '');
     }
     let text: string;
     try {
@@ -111,32 +156,117 @@ export class KalturaTransport {
       text = Buffer.concat(chunks).toString('utf8');
     } catch (err) {
       signal?.throwIfAborted();
-      throw new TransportError(`the answer was cut off (${networkFailure(err, this.options.timeoutMs)})`, response.statusCode, undefined, { cause: err });
+      throw networkFailure(err, timeoutMs, 'the answer was cut off', response.statusCode);
     }
-    if (response.statusCode !== 200) {
-      throw new TransportError(`HTTP ${response.statusCode}`, response.statusCode, retryAfterMs(response.headers['retry-after']));
+    const status = response.statusCode;
+    if (status !== 200) {
+      if (isRetryableStatus(status)) {
+        throw new TransportError('status', `HTTP ${status}`, { status, retryAfterMs: retryAfterMs(response.headers['retry-after']) });
+      }
+      throw unexpectedStatus(service, action, serviceUrl, status, header(response.headers.location), url);
     }
     const ks = params.ks;
     if (scrubSession && typeof ks === 'string' && text.includes(ks)) text = text.replaceAll(ks, '***');
-    return parseAnswer<T>(text, service, action, this.options.serviceUrl);
+    const value = parseAnswer<T>(text, service, action, serviceUrl);
+    const date = Date.parse(header(response.headers.date) ?? '');
+    return { value, serverTime: Number.isNaN(date) ? undefined : date / 1000 };
   }
+}
+
+export interface Answer<T> {
+  value: T;
+  /** Kaltura's clock when it answered, unix seconds (whole seconds: the `Date` header's precision). */
+  serverTime?: number;
+}
+
+const maxBackoffMs = 30_000;
+const backoffFactor = 2;
+/** The longest Retry-After honoured for one wait. */
+const maxRetryAfterMs = 60_000;
+
+/** The shortest backoff p-retry waits after `retriesConsumed` retries (randomize multiplies it by 1 to 2). */
+export function backoffFloorMs(minBackoffMs: number, retriesConsumed: number): number {
+  return Math.min(minBackoffMs * backoffFactor ** retriesConsumed, maxBackoffMs);
+}
+
+/**
+ * What to wait, on top of p-retry's backoff, for a `Retry-After`: the server's wait (at most a
+ * minute, and never past the retry budget left) less the backoff p-retry waits anyway, so the
+ * retry comes once Retry-After has passed, not Retry-After plus a backoff.
+ */
+export function retryAfterExtraMs(retryAfterMs: number, remainingBudgetMs: number, backoffFloor: number): number {
+  const wait = Math.min(retryAfterMs, maxRetryAfterMs, Math.max(0, remainingBudgetMs));
+  return Math.max(0, wait - backoffFloor);
+}
+
+/** 408, 429 and 5xx come from overloaded servers and proxies in front of Kaltura: worth another try. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || (status >= 500 && status <= 599);
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Kaltura answers every call with HTTP 200, errors included: any other status that is not retried is not Kaltura's. */
+function unexpectedStatus(service: string, action: string, serviceUrl: string, status: number, location: string | undefined, url: string): ConnectorError {
+  let redirect = '';
+  if (status >= 300 && status < 400 && location) {
+    try {
+      redirect = `; it redirects to ${new URL(location, url).origin}, which may be the host to put in service_url`;
+    } catch {
+      redirect = '';
+    }
+  }
+  return new ConnectorError(
+    'config_error',
+    `${service}.${action}: ${serviceUrl} answered HTTP ${status}, which the Kaltura API never does (it answers every call with HTTP 200, errors included)${redirect}. Check that service_url is your Kaltura API host, such as https://www.kaltura.com, with no path, and that no proxy in between refuses the request.`,
+    `HTTP ${status} from ${url}`,
+  );
+}
+
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return sleep(ms, undefined, signal ? { signal } : undefined).catch((err: unknown) => {
+    signal?.throwIfAborted();
+    throw err;
+  });
+}
+
+/** Kaltura's own XML answers (format other than 1): `<?xml ...?><xml><result>...`. */
+function isKalturaXml(trimmed: string): boolean {
+  return /^(<\?xml[^>]*\?>\s*)?<xml[\s>]/i.test(trimmed);
+}
+
+function isHtml(trimmed: string): boolean {
+  return /^(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i.test(trimmed);
+}
+
+function notKaltura(service: string, action: string, serviceUrl: string, what: string, text: string): ConnectorError {
+  return new ConnectorError(
+    'config_error',
+    `${service}.${action}: the answer from ${serviceUrl} ${what} is not a Kaltura API answer. Check that service_url points at the Kaltura API host (such as https://www.kaltura.com), not a web page, a portal or a proxy's login page.`,
+    text.slice(0, 200),
+  );
 }
 
 function parseAnswer<T>(text: string, service: string, action: string, serviceUrl: string): T {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('<')) {
-    throw new ConnectorError(
-      'system_error',
-      `${service}.${action}: Kaltura answered XML instead of JSON, which means it ignored the JSON request body. Something between this connector and ${serviceUrl} (a proxy?) changed the request's Content-Type; it must reach Kaltura as exactly "application/json".`,
-      trimmed.slice(0, 300),
-    );
+    if (isKalturaXml(trimmed)) {
+      throw new ConnectorError(
+        'system_error',
+        `${service}.${action}: Kaltura answered XML instead of JSON, which means it ignored the JSON request body. Something between this connector and ${serviceUrl} (a proxy?) changed the request's Content-Type; it must reach Kaltura as exactly "application/json".`,
+        trimmed.slice(0, 200),
+      );
+    }
+    throw notKaltura(service, action, serviceUrl, isHtml(trimmed) ? '(an HTML page)' : '(markup, not JSON)', trimmed);
   }
   let answer: unknown;
   try {
     answer = JSON.parse(text);
   } catch {
     // An HTTP 200 with half a JSON document is a connection cut mid-body: worth another try.
-    throw new TransportError(`the answer was not complete JSON (${text.length} bytes)`);
+    throw new TransportError('cut', `the answer was cut off: not complete JSON (${text.length} bytes)`);
   }
   if (answer !== null && typeof answer === 'object' && !Array.isArray(answer)) {
     const object = answer as Record<string, unknown>;
@@ -148,11 +278,7 @@ function parseAnswer<T>(text: string, service: string, action: string, serviceUr
   } else if (answer !== null && typeof answer !== 'object') {
     return answer as T; // system.getTime and a few actions answer a bare value
   }
-  throw new ConnectorError(
-    'system_error',
-    `${service}.${action}: the answer from ${serviceUrl} is not a Kaltura API answer. Check that service_url points at the Kaltura API host (such as https://www.kaltura.com), not a web page or a portal.`,
-    text.slice(0, 300),
-  );
+  throw notKaltura(service, action, serviceUrl, '(JSON of another kind)', text);
 }
 
 export function isRetryable(err: unknown): boolean {
@@ -164,22 +290,24 @@ function isThrottle(err: unknown): boolean {
   return (err instanceof TransportError && err.status === 429) || (err instanceof KalturaApiError && err.code === 'ACTION_BLOCKED');
 }
 
-function networkFailure(err: unknown, timeoutMs: number): string {
+function networkFailure(err: unknown, timeoutMs: number, prefix: string, status?: number): TransportError {
   const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${Math.round(timeoutMs / 1000)} s`;
+  const lead = prefix ? `${prefix} (` : '';
+  const tail = prefix ? ')' : '';
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+    const seconds = Math.round(timeoutMs / 1000);
+    return new TransportError('timeout', prefix ? `the answer did not finish within ${seconds} s` : `no answer within ${seconds} s`, { status, cause: err });
+  }
   const code = e.code ?? e.cause?.code;
-  return code ? `network error ${code}` : `network error: ${e.cause?.message ?? e.message}`;
+  const what = code ? `network error ${code}` : `network error: ${e.cause?.message ?? e.message}`;
+  return new TransportError(prefix ? 'cut' : 'network', `${lead}${what}${tail}`, { status, cause: err });
 }
 
 function retryAfterMs(value: string | string[] | undefined): number | undefined {
-  const header = Array.isArray(value) ? value[0] : value;
-  if (!header) return undefined;
-  const seconds = Number(header);
+  const text = header(value);
+  if (!text) return undefined;
+  const seconds = Number(text);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
+  const at = Date.parse(text);
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

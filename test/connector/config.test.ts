@@ -39,3 +39,34 @@ test('a config that is not an object is refused clearly', () => {
   assert.match(problemOf([]), /must be object/);
   assert.match(problemOf(null), /must be object/);
 });
+
+test('every bad field is named in one message: schema problems and the checks after them', () => {
+  const message = problemOf({ ...base, page_size: 900, service_url: 'http://kaltura.example.com', start_date: '2999-01-01T00:00:00Z' });
+  assert.match(message, /^The config has 3 problems:/);
+  assert.match(message, /page_size: must be <= 500/);
+  assert.match(message, /service_url: http:\/\/kaltura\.example\.com is plain http/);
+  assert.match(message, /start_date: 2999-01-01T00:00:00Z is in the future/);
+});
+
+test('a service_url that is not a URL is said plainly, not as a regular expression', () => {
+  const notUrl = problemOf({ ...base, service_url: 'kaltura dot com' });
+  assert.match(notUrl, /service_url: "kaltura dot com" is not a URL; use the API host of your Kaltura account, such as https:\/\/www\.kaltura\.com/);
+  const withPath = problemOf({ ...base, service_url: 'https://www.kaltura.com/api_v3' });
+  assert.match(withPath, /service_url: "https:\/\/www\.kaltura\.com\/api_v3" has a path; give only the host/);
+  const ftp = problemOf({ ...base, service_url: 'ftp://www.kaltura.com' });
+  assert.match(ftp, /must start with https:\/\//);
+  for (const m of [notUrl, withPath, ftp]) assert.doesNotMatch(m, /pattern|\^https/);
+});
+
+test('a start_date that is not a date-time is one plain line, with the form to use', () => {
+  const message = problemOf({ ...base, start_date: 'yesterday', page_size: 0 });
+  assert.match(message, /2 problems/);
+  assert.match(message, /start_date: "yesterday" is not a date-time; use a form like 2020-01-01T00:00:00Z/);
+  assert.match(message, /page_size: must be >= 1/);
+  assert.doesNotMatch(message, /pattern/);
+});
+
+test('missing required fields are all named', () => {
+  const message = problemOf({ service_url: 'https://www.kaltura.com' });
+  for (const field of ['partner_id', 'app_token_id', 'app_token']) assert.match(message, new RegExp(`${field}: is required`));
+});

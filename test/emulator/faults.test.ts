@@ -1,4 +1,4 @@
-/** Fault injection: latency, HTTP errors, resets, truncated bodies, ACTION_BLOCKED, INTERNAL_SERVERL_ERROR. */
+/** Fault injection: latency, HTTP errors, 429s, resets, hung requests, truncated bodies, ACTION_BLOCKED, INTERNAL_SERVERL_ERROR, INTERNAL_DATABASE_ERROR. */
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator, type Emulator } from '../../fixtures/emulator/index.js';
@@ -64,6 +64,36 @@ test('actionBlockedRate answers ACTION_BLOCKED at random, with HTTP 200', async 
 test('internalErrorRate answers INTERNAL_SERVERL_ERROR "Internal server error occurred" with args []', async () => {
   emu.control.setFaults({ internalErrorRate: 1 });
   assert.deepEqual(await api(emu, 'category', 'list', { ks }), { code: 'INTERNAL_SERVERL_ERROR', message: 'Internal server error occurred', objectType: 'KalturaAPIException', args: [] });
+});
+
+test('rateLimitRate answers 429 with Retry-After: 1, apart from httpErrorRate\'s statuses', async () => {
+  emu.control.setFaults({ rateLimitRate: 1 });
+  const r = await listRaw();
+  assert.equal(r.status, 429);
+  assert.equal(r.headers.get('retry-after'), '1');
+  // With both, a 5xx is drawn first and the 429s come on top of it.
+  emu.control.setFaults({ httpErrorRate: 1, httpErrorStatuses: [503], rateLimitRate: 1 });
+  assert.equal((await listRaw()).status, 503);
+});
+
+test('databaseErrorRate answers INTERNAL_DATABASE_ERROR "Internal database error" with args [], HTTP 200', async () => {
+  emu.control.setFaults({ databaseErrorRate: 1 });
+  const r = await listRaw();
+  assert.equal(r.status, 200);
+  assert.deepEqual(JSON.parse(r.text), { code: 'INTERNAL_DATABASE_ERROR', message: 'Internal database error', objectType: 'KalturaAPIException', args: [] });
+  // An error the call earns anyway (a bad KS) is answered as such.
+  assert.equal((await api(emu, 'media', 'list', { ks: 'not-a-ks' })).code, 'INVALID_KS');
+});
+
+test('hangRate reads the request and never answers; the emulator still answers others', async () => {
+  emu.control.setFaults({ hangRate: 1, onlyServices: ['media.list'] });
+  const started = Date.now();
+  await assert.rejects(
+    fetch(`${emu.url}/api_v3/service/media/action/list`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ format: 1, ks, pager: pager(5) }), signal: AbortSignal.timeout(500) }),
+    (err: Error) => err.name === 'TimeoutError',
+  );
+  assert.ok(Date.now() - started >= 450, 'no answer for as long as the client waited');
+  assert.equal((await api(emu, 'category', 'list', { ks, pager: pager(1) })).objectType, 'KalturaCategoryListResponse');
 });
 
 test('onlyServices limits faults to the named service.action keys (login is spared)', async () => {

@@ -1,0 +1,272 @@
+/**
+ * The transport against tiny loopback servers that answer what a real network can: web pages,
+ * statuses other than 200, Retry-After, resets, cut bodies, no answer at all.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KalturaTransport, backoffFloorMs, isRetryableStatus, retryAfterExtraMs } from '../../connector/kaltura/transport.js';
+import { AdaptiveLimiter } from '../../connector/kaltura/limiter.js';
+import { ConnectorError } from '../../connector/kaltura/errors.js';
+import { Logger } from '../../connector/util/logger.js';
+
+interface Stub {
+  url: string;
+  /** performance.now() of each request's arrival. */
+  arrivals: number[];
+  close(): Promise<void>;
+}
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, index: number) => void;
+
+async function stub(handler: Handler): Promise<Stub> {
+  const arrivals: number[] = [];
+  const server = http.createServer((req, res) => {
+    arrivals.push(performance.now());
+    req.resume();
+    req.on('end', () => handler(req, res, arrivals.length - 1));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    arrivals,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const ok = '{"objects":[],"totalCount":0,"objectType":"KalturaMediaListResponse"}';
+const send = (res: http.ServerResponse, status: number, body: string, headers: http.OutgoingHttpHeaders = {}) => {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+};
+
+function transport(url: string, over: { retries?: number; timeoutMs?: number; maxRetryTimeMs?: number; minBackoffMs?: number; warnings?: string[] } = {}): KalturaTransport {
+  return new KalturaTransport({
+    serviceUrl: url,
+    timeoutMs: over.timeoutMs ?? 10_000,
+    retries: over.retries ?? 3,
+    maxRetryTimeMs: over.maxRetryTimeMs ?? 60_000,
+    minBackoffMs: over.minBackoffMs ?? 10,
+    limiter: new AdaptiveLimiter(2),
+    log: new Logger((level, message) => {
+      if (level === 'WARN') over.warnings?.push(message);
+    }),
+  });
+}
+
+async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof ConnectorError, `a ConnectorError, not ${String(err)}`);
+    return err;
+  }
+  assert.fail('the call succeeded');
+}
+
+test('an HTML page at service_url is "not a Kaltura API answer", not an XML answer, and is not retried', async () => {
+  for (const page of ['<!DOCTYPE html><html><head><title>Portal</title></head><body>Welcome</body></html>', '\n  <html lang="en"><body>Sign in</body></html>', '<?xml version="1.0"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN"><html></html>']) {
+    const s = await stub((_req, res) => send(res, 200, page, { 'Content-Type': 'text/html' }));
+    try {
+      const error = await failure(transport(s.url).call('media', 'list', {}));
+      assert.equal(error.failureType, 'config_error');
+      assert.match(error.message, /is not a Kaltura API answer/);
+      assert.match(error.message, /HTML page/);
+      assert.ok(error.message.includes(s.url), 'names the configured URL');
+      assert.match(error.message, /service_url/);
+      assert.doesNotMatch(error.message, /XML instead of JSON/);
+      assert.equal(s.arrivals.length, 1, 'not retried');
+    } finally {
+      await s.close();
+    }
+  }
+});
+
+test('Kaltura\'s own XML answer still says the JSON body was ignored', async () => {
+  const s = await stub((_req, res) => send(res, 200, '<?xml version="1.0" encoding="utf-8"?><xml><result><error><code>MISSING_KS</code></error></result></xml>', { 'Content-Type': 'text/xml' }));
+  try {
+    const error = await failure(transport(s.url).call('media', 'list', {}));
+    assert.match(error.message, /XML instead of JSON/);
+    assert.ok(error.message.includes(s.url));
+  } finally {
+    await s.close();
+  }
+});
+
+test('HTTP 404 is not retried: a config_error naming the service_url', async () => {
+  const s = await stub((_req, res) => send(res, 404, '<html><body><h1>404 Not Found</h1></body></html>', { 'Content-Type': 'text/html' }));
+  try {
+    const warnings: string[] = [];
+    const error = await failure(transport(s.url, { retries: 5, warnings }).call('media', 'list', {}));
+    assert.equal(error.failureType, 'config_error');
+    assert.match(error.message, /HTTP 404/);
+    assert.ok(error.message.includes(s.url), 'names the configured URL');
+    assert.match(error.message, /Check that service_url is your Kaltura API host/);
+    assert.equal(s.arrivals.length, 1, 'sent once');
+    assert.deepEqual(warnings, [], 'no retry was logged');
+  } finally {
+    await s.close();
+  }
+});
+
+test('other 4xx and redirects are not retried either; a redirect names where it leads', async () => {
+  for (const [status, headers] of [[401, {}], [403, {}], [400, {}], [301, { Location: 'https://api.moved.example/api_v3/service/media/action/list' }]] as const) {
+    const s = await stub((_req, res) => send(res, status, '', headers));
+    try {
+      const error = await failure(transport(s.url).call('media', 'list', {}));
+      assert.equal(error.failureType, 'config_error', `HTTP ${status}`);
+      assert.match(error.message, new RegExp(`HTTP ${status}`));
+      if (status === 301) assert.match(error.message, /redirects to https:\/\/api\.moved\.example/);
+      assert.equal(s.arrivals.length, 1, `HTTP ${status} sent once`);
+    } finally {
+      await s.close();
+    }
+  }
+});
+
+test('408, 429 and 5xx are retried, and succeed when the server recovers', async () => {
+  for (const status of [408, 429, 500, 502, 503, 504]) {
+    const s = await stub((_req, res, i) => (i === 0 ? send(res, status, 'busy', { 'Content-Type': 'text/html' }) : send(res, 200, ok)));
+    try {
+      const answer = await transport(s.url).call<{ totalCount: number }>('media', 'list', {});
+      assert.equal(answer.totalCount, 0);
+      assert.equal(s.arrivals.length, 2, `HTTP ${status} retried once`);
+    } finally {
+      await s.close();
+    }
+  }
+  assert.deepEqual([200, 404, 408, 429, 499, 500, 599, 600].map(isRetryableStatus), [false, false, true, true, false, true, true, false]);
+});
+
+test('a 5xx that persists is a transient_error after every retry, naming the configured URL', async () => {
+  const s = await stub((_req, res) => send(res, 503, 'down', { 'Content-Type': 'text/html' }));
+  try {
+    const error = await failure(transport(s.url, { retries: 2 }).call('media', 'list', {}));
+    assert.equal(error.failureType, 'transient_error');
+    assert.match(error.message, /media\.list kept failing \(HTTP 503\) after every retry/);
+    assert.ok(error.message.includes(s.url), 'the URL, not the word service_url');
+    assert.equal(s.arrivals.length, 3);
+  } finally {
+    await s.close();
+  }
+});
+
+test('Retry-After: 1 is honoured: the retry comes at least a second later, though the backoff is 10 ms', async () => {
+  const s = await stub((_req, res, i) => (i === 0 ? send(res, 429, 'slow down', { 'Retry-After': '1' }) : send(res, 200, ok)));
+  try {
+    const warnings: string[] = [];
+    await transport(s.url, { minBackoffMs: 10, warnings }).call('media', 'list', {});
+    assert.equal(s.arrivals.length, 2);
+    const gap = s.arrivals[1]! - s.arrivals[0]!;
+    assert.ok(gap >= 950, `retried after ${gap.toFixed(0)} ms`);
+    assert.match(warnings[0] ?? '', /asked to wait 1 s/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a Retry-After wait ends when the read is abandoned', { timeout: 15_000 }, async () => {
+  const s = await stub((_req, res) => send(res, 429, 'slow down', { 'Retry-After': '30' }));
+  try {
+    const controller = new AbortController();
+    const call = transport(s.url, { maxRetryTimeMs: 120_000 }).call('media', 'list', {}, controller.signal);
+    while (s.arrivals.length === 0) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    const reason = new Error('stopped by the test');
+    controller.abort(reason);
+    await assert.rejects(call, (err) => err === reason);
+    assert.equal(s.arrivals.length, 1, 'no request after the abort');
+  } finally {
+    await s.close();
+  }
+});
+
+test('a Retry-After longer than the retry budget left is cut to it', { timeout: 15_000 }, async () => {
+  const s = await stub((_req, res) => send(res, 429, 'slow down', { 'Retry-After': '30' }));
+  try {
+    const error = await failure(transport(s.url, { maxRetryTimeMs: 1_000, retries: 8 }).call('media', 'list', {}));
+    assert.equal(error.failureType, 'transient_error');
+    assert.match(error.message, /HTTP 429/);
+    assert.match(error.message, /rate-limiting/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('Retry-After and p-retry\'s backoff are not added up', () => {
+  // The extra wait is Retry-After less the backoff p-retry waits anyway.
+  assert.equal(retryAfterExtraMs(1_000, 600_000, 500), 500);
+  assert.equal(retryAfterExtraMs(1_000, 600_000, 4_000), 0, 'a longer backoff covers it');
+  assert.equal(retryAfterExtraMs(120_000, 600_000, 500), 59_500, 'at most a minute');
+  assert.equal(retryAfterExtraMs(30_000, 2_000, 500), 1_500, 'never past the budget left');
+  assert.equal(retryAfterExtraMs(30_000, -5, 500), 0);
+  assert.equal(backoffFloorMs(500, 0), 500);
+  assert.equal(backoffFloorMs(500, 3), 4_000);
+  assert.equal(backoffFloorMs(500, 20), 30_000, 'the backoff is capped');
+});
+
+test('a request that gets no answer ends at the per-request timeout, and is retried', async () => {
+  const s = await stub(() => {
+    /* never answers */
+  });
+  try {
+    const started = performance.now();
+    const error = await failure(transport(s.url, { timeoutMs: 1_000, retries: 1 }).call('media', 'list', {}));
+    assert.ok(performance.now() - started >= 1_900, 'two attempts of a second each');
+    assert.equal(error.failureType, 'transient_error');
+    assert.match(error.message, /no answer within 1 s/);
+    assert.match(error.message, /request_timeout_seconds/);
+    assert.ok(error.message.includes(s.url));
+    assert.equal(s.arrivals.length, 2);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a reset connection and a cut-off body are retried, then reported as such', async () => {
+  const reset = await stub((req) => req.socket.destroy());
+  const cut = await stub((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': ok.length * 2 });
+    res.write(ok.slice(0, 20), () => res.socket?.destroy());
+  });
+  try {
+    const r = await failure(transport(reset.url, { retries: 1 }).call('media', 'list', {}));
+    assert.equal(r.failureType, 'transient_error');
+    assert.match(r.message, /network error/);
+    assert.match(r.message, /reachable/);
+    assert.equal(reset.arrivals.length, 2);
+    const c = await failure(transport(cut.url, { retries: 1 }).call('media', 'list', {}));
+    assert.equal(c.failureType, 'transient_error');
+    assert.match(c.message, /cut off/);
+    assert.equal(cut.arrivals.length, 2);
+  } finally {
+    await reset.close();
+    await cut.close();
+  }
+});
+
+test('a 200 with half a JSON document is a cut answer, retried', async () => {
+  const s = await stub((_req, res, i) => (i === 0 ? send(res, 200, ok.slice(0, 25)) : send(res, 200, ok)));
+  try {
+    await transport(s.url).call('media', 'list', {});
+    assert.equal(s.arrivals.length, 2);
+  } finally {
+    await s.close();
+  }
+});
+
+test('the server\'s clock comes from the answer\'s Date header', async () => {
+  const date = 'Wed, 01 Jan 2031 00:00:07 GMT';
+  const s = await stub((_req, res) => send(res, 200, ok, { Date: date }));
+  try {
+    const { serverTime } = await transport(s.url).callWithServerTime('media', 'list', {});
+    assert.equal(serverTime, Date.parse(date) / 1000);
+  } finally {
+    await s.close();
+  }
+});
