@@ -1,6 +1,7 @@
 import { unlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ConnectorError } from '../kaltura/errors.js';
+import { describeJsonError } from '../util/files.js';
 import { isoSeconds } from '../engine/records.js';
 import { tempPathFor, writeFileAtomic } from '../sinks/atomicFile.js';
 
@@ -38,8 +39,9 @@ export async function loadCronState(path: string): Promise<{ state: CronState; e
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (err) {
-    throw new ConnectorError('config_error', `The state file ${path} is not valid JSON: ${(err as Error).message}. ${shape} ${fix}`);
+  } catch {
+    const { problem, line, column } = describeJsonError(text);
+    throw new ConnectorError('config_error', `The state file ${path} is not valid JSON: ${problem} at line ${line}, column ${column}. ${shape} ${fix}`);
   }
   const problems = describeProblems(value);
   if (problems.length > 0) throw new ConnectorError('config_error', `The state file ${path} is not a state file of this connector: ${problems.join('; ')}. ${shape} ${fix}`);

@@ -1,5 +1,6 @@
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../fixtures/emulator/index.js';
 import { tempDir, writeJson } from './cli.js';
+import { findStream } from '../../connector/streams/index.js';
 
 export interface Fixture {
   emulator: Emulator;
@@ -33,13 +34,18 @@ export async function startFixture(options: EmulatorOptions = {}): Promise<Fixtu
     },
     catalog(streams) {
       return writeJson(dir, `catalog-${++n}.json`, {
-        streams: streams.map(([name, mode]) => ({
-          stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] },
-          sync_mode: mode,
-          destination_sync_mode: mode === 'incremental' ? 'append_dedup' : 'overwrite',
-          ...(mode === 'incremental' ? { cursor_field: ['updatedAt'] } : {}),
-          primary_key: [['id']],
-        })),
+        // As a platform would configure them: each stream's own key and cursor (an unknown name
+        // is kept, for the tests of catalogs that name one).
+        streams: streams.map(([name, mode]) => {
+          const def = findStream(name);
+          return {
+            stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] },
+            sync_mode: mode,
+            destination_sync_mode: mode === 'incremental' ? 'append_dedup' : 'overwrite',
+            ...(mode === 'incremental' ? { cursor_field: [def?.cursorField ?? 'updatedAt'] } : {}),
+            primary_key: def?.primaryKey ?? [['id']],
+          };
+        }),
       });
     },
     write(name, value) {

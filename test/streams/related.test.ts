@@ -128,6 +128,8 @@ test('incremental reads after changes: the merged result equals the ground truth
   const deletedAssets = c.deleteAssets([rec('flavor_assets')[30]!.id]);
   const addedCaptions = c.addCaptions(entries.slice(200, 210));
   assert.ok(addedLinks.length > 0 && addedMeta.length > 0 && addedCaptions.length > 0);
+  // A read covers the seconds before the one it starts in.
+  c.advanceClock(2);
 
   const second = await read(NEW_STREAMS, 'incremental', 'admin', { lookback_window_seconds: 0 }, states);
   const rec2 = (s: NewStream) => recordsOf(second.messages, s);
@@ -172,6 +174,7 @@ test('category_entries: a link approved or rejected keeps its createdAt, so only
   const rejected = c.rejectCategoryEntries([[toReject.categoryId!, toReject.entryId!]]);
   assert.ok(activated.includes(toActivate.id as string) && rejected.includes(toReject.id as string));
   const changed = new Set<string | number>([...activated, ...rejected]);
+  c.advanceClock(2);
 
   // The limitation the README documents: the cursor (createdAt) did not move, so an incremental
   // sync does not hand the changed links on, and the warehouse keeps their old status.

@@ -47,7 +47,7 @@ test('a --state file may hold the printed STATE lines one per line (JSON Lines)'
   });
   const broken = join(dir, 'broken.jsonl');
   writeFileSync(broken, `${JSON.stringify(printed('media', '2024-01-01T00:00:00Z'))}\n{"type":"STATE",\n`);
-  await assert.rejects(readAirbyteStateFile(broken), /neither JSON nor JSON Lines: line 2/);
+  await assert.rejects(readAirbyteStateFile(broken), /neither JSON nor JSON Lines: .* at line 2, column \d+/);
   const single = join(dir, 'single.json');
   writeFileSync(single, '{"not json');
   await assert.rejects(readAirbyteStateFile(single), /is not valid JSON/);

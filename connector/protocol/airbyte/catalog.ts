@@ -4,7 +4,7 @@ import type { StreamSelection, SyncMode } from '../../engine/sync.js';
 import { findStream, streams } from '../../streams/index.js';
 import { createAjv, describeAjvErrors } from '../../util/ajv.js';
 import { readPackageJson } from '../../util/paths.js';
-import { readJsonFile } from '../../util/files.js';
+import { describeJsonError, readJsonFile } from '../../util/files.js';
 import { readFile } from 'node:fs/promises';
 
 export function airbyteCatalog(): object {
@@ -90,8 +90,9 @@ export async function readAirbyteStateFile(path: string): Promise<unknown> {
     for (const [i, line] of lines.entries()) {
       try {
         parsed.push(JSON.parse(line));
-      } catch (lineErr) {
-        throw new ConnectorError('config_error', `The state file ${path} is neither JSON nor JSON Lines: line ${i + 1}: ${(lineErr as Error).message}. ${expectedState}`);
+      } catch {
+        const { problem, column } = describeJsonError(line);
+        throw new ConnectorError('config_error', `The state file ${path} is neither JSON nor JSON Lines: ${problem} at line ${i + 1}, column ${column}. ${expectedState}`);
       }
     }
     return parsed;
