@@ -32,3 +32,18 @@ test('main prints {url, partnerId, tokens, counts} first, serves, and stops on S
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
 });
+
+test('the fault flags reach the server: --database-error-rate 1 fails every call it names', async () => {
+  const child = spawn(process.execPath, [main, '--port', '0', '--entries', '50', '--categories', '3', '--database-error-rate', '1', '--fault-only', 'session.startwidgetsession'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const first = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    const info = JSON.parse(first);
+    const r = await fetch(`${info.url}/api_v3/service/session/action/startWidgetSession`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ format: 1, widgetId: `_${info.partnerId}` }) });
+    assert.equal(((await r.json()) as { code: string }).code, 'INTERNAL_DATABASE_ERROR');
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
