@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-old-space-size=160
+#!/usr/bin/env -S node --max-old-space-size=160 --max-semi-space-size=8
 // `node connector <command>` resolves to this file; the TypeScript build lives in dist/.
 import { main } from '../dist/connector/main.js';
 

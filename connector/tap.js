@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-old-space-size=160
+#!/usr/bin/env -S node --max-old-space-size=160 --max-semi-space-size=8
 // The `tap-kaltura` command: the same program, always speaking Singer (as Meltano runs a tap).
 import { main } from '../dist/connector/main.js';
 
