@@ -1,7 +1,7 @@
 import type { KalturaClient } from '../kaltura/client.js';
 import { ConnectorError } from '../kaltura/errors.js';
 import type { KalturaObject } from './records.js';
-import type { StreamDefinition } from '../streams/definition.js';
+import type { Filter, StreamDefinition } from '../streams/definition.js';
 import type { SourceSelector } from './source.js';
 import type { ListResponse } from '../kaltura/client.js';
 
@@ -12,8 +12,8 @@ export const listingCap = 10_000;
 /** Kaltura cuts IN lists to this many values. */
 export const inListLimit = 500;
 
-/** A list filter's own fields, beside the stream's defaults. */
-export type Filter = Record<string, string | number>;
+/** A list filter's own fields, beside the stream's defaults (defined with the streams). */
+export type { Filter };
 
 export interface Page {
   rows: KalturaObject[];
@@ -59,13 +59,14 @@ export interface KeysetOptions {
 }
 
 /**
- * Reads every row whose cursor lies in the window, in ascending cursor order, without offsets:
- * each request asks for rows at or after the last second seen, excluding the ids already read at
- * that second. So rows that change during the read never shift a page, and the 10,000-row cap
- * never applies. A second with more rows than an `idNotIn` list can hold is read on its own
- * (see `readCrowdedSecond`). Once the rows left in the window are counted and under the cap, and
- * the reader may keep several requests in flight, the rest is read by offset, several pages at
- * once (see `readRestByOffset`), so that a long window does not end the read one page at a time.
+ * Reads every row whose cursor lies in the window, in ascending cursor order. It starts by keyset,
+ * without offsets: each request asks for rows at or after the last second seen, excluding the ids
+ * already read at that second, so rows that change during the read never shift a page and the
+ * window's size is not bound by the 10,000-row cap. A second with more rows than an `idNotIn` list
+ * can hold is read on its own (see `readCrowdedSecond`). Once the rows left in the window are
+ * counted and under the cap, and the reader may keep several requests in flight, the rest is read
+ * by offset, several pages at once (see `readRestByOffset`), so that a long window does not end the
+ * read one page at a time; a pass that cannot be seen whole is finished by keyset.
  */
 export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): AsyncGenerator<Page> {
   const { def, pageSize } = opts;

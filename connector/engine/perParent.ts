@@ -1,6 +1,6 @@
 import type { KalturaClient } from '../kaltura/client.js';
 import type { StreamDefinition } from '../streams/definition.js';
-import { readKeyset, type Filter, type KeysetOptions, type Page } from './keyset.js';
+import { inListLimit, readKeyset, type Filter, type KeysetOptions, type Page } from './keyset.js';
 import { BoundedQueue, readWindows } from './windows.js';
 import { readBoundaryKeyset } from './boundary.js';
 import { SourceSelector } from './source.js';
@@ -21,16 +21,18 @@ const openEnd = 2_147_483_647;
  * in cursor order, so no page moves the checkpoint: it stays at the start of the range until the
  * pass is complete, when the engine sets it to the read's start. State therefore stays one
  * timestamp; a pass that is cut short is read again from the same point next time.
+ * `parentsTicket` is this stream's place in the walk of its parents (see `parentFeed`), which
+ * every stream naming the same parents shares.
  */
-export async function* readPerParent(options: KeysetOptions, range: { from?: number; to: number }, parentsTicket?: ParentTicket): AsyncGenerator<Page> {
+export async function* readPerParent(options: KeysetOptions, range: { from?: number; to: number }, parentsTicket: ParentTicket): AsyncGenerator<Page> {
   const { def } = options;
   const parents = def.parents!;
   const parentDef = parents.of;
-  const batchSize = Math.min(parents.batchSize ?? 500, 500);
+  const batchSize = Math.min(parents.batchSize ?? inListLimit, inListLimit);
   const width = Math.max(1, options.readers ?? 1);
   const abandon = new AbortController();
   const opts: KeysetOptions = { ...options, signal: options.signal ? AbortSignal.any([options.signal, abandon.signal]) : abandon.signal };
-  const parentIds = (parentsTicket ?? parentFeed(parentDef, options, range.to, 1).ticket()).subscribe(parents.skipChildren);
+  const parentIds = parentsTicket.subscribe(parents.skipChildren);
   const hold = range.from ?? 0;
   type Item = { rows: Page['rows'] } | { batchDone: true } | { walkDone: true } | { error: unknown };
   const queue = new BoundedQueue<Item>(width);

@@ -1,10 +1,11 @@
 import type { ValidateFunction } from 'ajv';
 import { createAjv, describeAjvErrors } from '../util/ajv.js';
 import { readPackageJson } from '../util/paths.js';
-import type { StreamDefinition } from '../streams/definition.js';
+import type { KalturaRow, StreamDefinition } from '../streams/definition.js';
 
 export type JsonSchema = { properties: Record<string, { format?: string; type?: unknown }> } & Record<string, unknown>;
-export type KalturaObject = Record<string, unknown>;
+/** The engine's name for a Kaltura object before it is shaped (one type: streams/definition.ts's). */
+export type KalturaObject = KalturaRow;
 export type OutputRecord = Record<string, unknown>;
 
 const ajv = createAjv();

@@ -1,6 +1,6 @@
 import type { KalturaClient, ListResponse } from '../kaltura/client.js';
 import { KalturaApiError } from '../kaltura/errors.js';
-import type { ListSource, StreamDefinition } from '../streams/definition.js';
+import type { Filter, ListSource, StreamDefinition } from '../streams/definition.js';
 import type { KalturaObject } from './records.js';
 
 export interface Pager {
@@ -28,7 +28,7 @@ export class SourceSelector {
     return this.current.service;
   }
 
-  async list(filter: Record<string, string | number>, pager: Pager, signal?: AbortSignal): Promise<ListResponse<KalturaObject>> {
+  async list(filter: Filter, pager: Pager, signal?: AbortSignal): Promise<ListResponse<KalturaObject>> {
     const source = this.current;
     try {
       return await this.client.list<KalturaObject>(

@@ -103,6 +103,12 @@ function parentFeeds(client: KalturaClient, log: Logger, settings: SyncSettings,
   return feeds;
 }
 
+/** A stream read by batches of parents has a place in its parents' walk: `parentFeeds` makes one for every parent stream of the plan. */
+function walkOf(def: StreamDefinition, ticket: ParentTicket | undefined): ParentTicket {
+  if (!ticket) throw new Error(`${def.name}: no walk of ${def.parents?.of.name} was set up`);
+  return ticket;
+}
+
 async function syncStream(client: KalturaClient, listener: SyncListener, log: Logger, settings: SyncSettings, stream: PlannedStream, to: number, parents?: ParentTicket): Promise<{ records: number; ok: boolean }> {
   const { def, mode, cursor } = stream;
   const incremental = mode === 'incremental';
@@ -127,7 +133,7 @@ async function syncStream(client: KalturaClient, listener: SyncListener, log: Lo
       const source = new SourceSelector(client, def, (m) => log.info(m));
       const options = { client, def, source, pageSize: settings.pageSize, readers: settings.readers, log: (m: string) => log.info(m) };
       // The reader follows the list: batches of parents, no idNotIn, or the windowed keyset reader.
-      const pages = def.parents ? readPerParent(options, { from, to }, parents) : def.boundary === 'client' ? readBoundaryKeyset(options, { from, to }) : readWindows(options, { from, to });
+      const pages = def.parents ? readPerParent(options, { from, to }, walkOf(def, parents)) : def.boundary === 'client' ? readBoundaryKeyset(options, { from, to }) : readWindows(options, { from, to });
       for await (const page of pages) {
         if (page.totalCount !== undefined) {
           await listener.estimate(def.name, page.totalCount);

@@ -34,7 +34,8 @@ type Item = { slot: Slot; page: Page } | { slot: Slot; end: true } | { error: un
  * Reads a cursor range with several keyset readers at once. It starts with one reader over the
  * whole range; whenever a reader slot is free it cuts the upper half off the window with the most
  * rows left and gives it to a new reader. A new window's first page is real data that also counts
- * it, so cutting costs no extra requests.
+ * it, so a cut itself costs no extra request; only one request for the newest row, before the
+ * first cut, is spent on cutting.
  *
  * Pages from different windows interleave, so the checkpoint a page carries is the lowest
  * progress, among unfinished windows, of what has been handed on: every row below it has been

@@ -1,3 +1,6 @@
+/** A list filter's fields (one request's own, or a stream's defaults). */
+export type Filter = Record<string, string | number>;
+
 /** Where a stream's rows come from: one Kaltura list action and the filter that makes it complete. */
 export interface ListSource {
   /** Service name on the wire, e.g. `media`, `baseentry`. */
@@ -5,7 +8,7 @@ export interface ListSource {
   /** `objectType` of the filter, e.g. `KalturaMediaEntryFilter`. */
   filterObjectType: string;
   /** Filter fields every request carries (statuses, types) besides the cursor bounds. */
-  filter: Record<string, string | number>;
+  filter: Filter;
 }
 
 /** A Kaltura object before it is shaped into a record. */
@@ -49,7 +52,11 @@ export interface StreamDefinition {
   primaryKey: string[][];
   /** Unix-seconds field that orders the keyset read and is the incremental cursor. */
   cursorField: string;
-  /** Second unix-seconds field used to cut a second that holds too many rows to page through. */
+  /**
+   * Second unix-seconds field used to cut a second that holds too many rows to page through. It
+   * only matters for `idNotIn` lists (`boundary` other than `client`); a `client` list pages such a
+   * second in `crowdedSecondOrder` instead and never reads this field.
+   */
   tieBreakerField: string;
   /**
    * What a warehouse sees when an object is deleted (or changes unseen by the cursor) in Kaltura:

@@ -3,7 +3,7 @@ import type { StreamDefinition } from './definition.js';
 // Kaltura hides entries by default (only READY, not pending/rejected moderation, not recycled or
 // system): a complete export asks for every value explicitly. Deleted entries (status 3) are in,
 // so a warehouse sees deletions until Kaltura purges them about a week later.
-const everyEntry = {
+export const everyEntry = {
   statusIn: '-2,-1,0,1,2,3,4,5,6,7',
   moderationStatusIn: '1,2,3,4,5,6',
   displayInSearchIn: '-2,-1,0,1,2',

@@ -1,4 +1,8 @@
 import type { StreamDefinition } from './definition.js';
+import { everyEntry } from './media.js';
+
+/** Entry status DELETED. */
+const deleted = '3';
 
 /**
  * Entries as parents of metadata and assets: every entry the API can name (any type, moderation
@@ -11,7 +15,7 @@ export const entryParents: StreamDefinition = {
   source: {
     service: 'baseentry',
     filterObjectType: 'KalturaBaseEntryFilter',
-    filter: { statusIn: '-2,-1,0,1,2,4,5,6,7', moderationStatusIn: '1,2,3,4,5,6', displayInSearchIn: '-2,-1,0,1,2' },
+    filter: { ...everyEntry, statusIn: everyEntry.statusIn.split(',').filter((status) => status !== deleted).join(',') },
   },
   primaryKey: [['id']],
   cursorField: 'updatedAt',
