@@ -5,6 +5,7 @@ import { readPackageJson } from '../util/paths.js';
 import { readJsonFile } from '../util/files.js';
 import { ConnectorError } from '../kaltura/errors.js';
 import { secrets } from '../util/redact.js';
+import { isObject } from '../util/json.js';
 
 type Defaulted = 'service_url' | 'lookback_window_seconds' | 'page_size' | 'max_concurrency' | 'request_timeout_seconds' | 'allow_insecure_http';
 /** The config after validation: the spec's defaults are filled in, so these keys are always present. */
@@ -26,7 +27,7 @@ export function parseConfig(input: unknown, now = Date.now()): Config {
   const flagged = new Set(schemaErrors.map((e) => e.instancePath.split('/')[1] ?? ''));
   const problems = friendlySchemaProblems(schemaErrors, raw);
   const config = raw as Config;
-  if (config !== null && typeof config === 'object' && !Array.isArray(config)) {
+  if (isObject(config)) {
     if (typeof config.service_url === 'string' && !flagged.has('service_url')) {
       config.service_url = config.service_url.replace(/\/+$/, '');
       problems.push(...checkServiceUrl(config));
@@ -43,7 +44,7 @@ export function parseConfig(input: unknown, now = Date.now()): Config {
  * ("must match pattern ^https?://...") said the way a person would.
  */
 function friendlySchemaProblems(errors: ErrorObject[], raw: unknown): string[] {
-  const value = (field: string): unknown => (raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>)[field] : undefined);
+  const value = (field: string): unknown => (isObject(raw) ? raw[field] : undefined);
   const special = new Map<string, string>();
   const rest: ErrorObject[] = [];
   for (const e of errors) {

@@ -1,7 +1,8 @@
 import { unlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ConnectorError } from '../kaltura/errors.js';
-import { describeJsonError } from '../util/files.js';
+import { parseJsonText } from '../util/files.js';
+import { isObject } from '../util/json.js';
 import { isoSeconds } from '../engine/records.js';
 import { tempPathFor, writeFileAtomic } from '../sinks/atomicFile.js';
 
@@ -36,27 +37,21 @@ export async function loadCronState(path: string): Promise<{ state: CronState; e
   }
   const fix = `Fix it, or delete it to read every stream from the start (or from start_date) again.`;
   if (text.trim() === '') throw new ConnectorError('config_error', `The state file ${path} is empty. ${shape} ${fix}`);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    const { problem, line, column } = describeJsonError(text);
-    throw new ConnectorError('config_error', `The state file ${path} is not valid JSON: ${problem} at line ${line}, column ${column}. ${shape} ${fix}`);
-  }
+  const value = parseJsonText(text, path, 'state', `${shape} ${fix}`);
   const problems = describeProblems(value);
   if (problems.length > 0) throw new ConnectorError('config_error', `The state file ${path} is not a state file of this connector: ${problems.join('; ')}. ${shape} ${fix}`);
   return { state: value as CronState, existed: true };
 }
 
 function describeProblems(value: unknown): string[] {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return ['it is not a JSON object'];
+  if (!isObject(value)) return ['it is not a JSON object'];
   const v = value as Record<string, unknown>;
   const problems: string[] = [];
   if (v.version !== cronStateVersion) problems.push(`"version" is ${JSON.stringify(v.version)}, not ${cronStateVersion}`);
-  if (v.streams === null || typeof v.streams !== 'object' || Array.isArray(v.streams)) problems.push('"streams" is missing or not an object');
+  if (!isObject(v.streams)) problems.push('"streams" is missing or not an object');
   else {
-    for (const [name, s] of Object.entries(v.streams as Record<string, unknown>)) {
-      if (s === null || typeof s !== 'object' || Array.isArray(s)) problems.push(`streams.${name} is not an object`);
+    for (const [name, s] of Object.entries(v.streams)) {
+      if (!isObject(s)) problems.push(`streams.${name} is not an object`);
     }
   }
   if (v.updated_at !== undefined && typeof v.updated_at !== 'string') problems.push('"updated_at" is not a string');

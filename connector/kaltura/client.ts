@@ -1,18 +1,11 @@
 import type { KalturaTransport, Params, SessionSource } from './transport.js';
 import type { AppTokenSession } from './session.js';
 import { KalturaApiError } from './errors.js';
+import { ksReason, unreadableSession } from './errorTable.js';
 import type { Logger } from '../util/logger.js';
 
 /** How many times one call may log in again after INVALID_KS before the failure is reported. */
 const maxRelogins = 3;
-
-const ksReasons = new Set(['EXPIRED', 'LOGOUT', 'INVALID_PARTNER', 'INVALID_USER', 'EXCEEDED_ACTIONS_LIMIT', 'EXCEEDED_RESTRICTED_IP', 'EXCEEDED_RESTRICTED_URI']);
-
-/** The reason word of an INVALID_KS; an unreadable session is quoted back whole, and never logged. */
-function reasonOf(err: KalturaApiError): string {
-  const reason = err.args.KSID;
-  return reason !== undefined && ksReasons.has(reason) ? reason : 'INVALID_KS, unreadable session';
-}
 
 export interface ListResponse<T = Record<string, unknown>> {
   objects: T[];
@@ -33,21 +26,23 @@ export class KalturaClient {
   ) {}
 
   async call<T>(service: string, action: string, params: Params, signal?: AbortSignal): Promise<T> {
+    // Each HTTP attempt takes the session current when it is sent (see SessionSource).
+    let used: string | undefined;
+    const source: SessionSource = {
+      ks: () => this.session.ks(),
+      fresh: () => this.session.fresh(),
+      sent: (ks) => {
+        used = ks;
+      },
+    };
     for (let attempt = 0; ; attempt++) {
-      // Each HTTP attempt takes the session current when it is sent (see SessionSource).
-      let used: string | undefined;
-      const source: SessionSource = {
-        ks: () => this.session.ks(),
-        fresh: () => this.session.fresh(),
-        sent: (ks) => {
-          used = ks;
-        },
-      };
+      used = undefined;
       try {
-        return await this.transport.call<T>(service, action, params, signal, true, source);
+        return await this.transport.call<T>(service, action, params, signal, source);
       } catch (err) {
         if (!(err instanceof KalturaApiError && err.code === 'INVALID_KS') || attempt >= maxRelogins) throw err;
-        this.log.info(`${service}.${action}: the session was refused (${reasonOf(err)}); logging in again and resending the same request`);
+        // An unreadable session is quoted back whole in KSID, and never logged.
+        this.log.info(`${service}.${action}: the session was refused (${ksReason(err) ?? unreadableSession}); logging in again and resending the same request`);
         if (used !== undefined) this.session.invalidate(used);
       }
     }

@@ -24,7 +24,7 @@ export function diagnoseSession(info: SessionInfo, now = Date.now() / 1000): Ses
   const facts = [
     `session type ${admin ? 'ADMIN (2)' : 'USER (0)'}`,
     `user ${info.userId ? `"${info.userId}"` : '(none)'}`,
-    `lifetime ${Math.round(info.serverTime !== undefined ? Math.max(0, info.expiry - info.serverTime) : sessionLifetime(info, now))} s`,
+    `lifetime ${Math.round(sessionLifetime(info, now))} s`,
     `privileges ${shown.length ? shown.join(',') : '(none beyond the app token)'}`,
   ];
   const warnings: string[] = [];

@@ -52,6 +52,13 @@ function forbiddenMessage(e: KalturaApiError): string {
   return `The Kaltura session may not call ${what} (SERVICE_FORBIDDEN): the role the session runs with lacks ${grant}. The token was probably created with sessionType USER (0), or its setrole role was made without it. Give the token's role ${grant}, or create the token with sessionType ADMIN (2); or deselect the stream that needs ${what}.`;
 }
 
+/** Kaltura's internal error, under either of its spellings: the message names the one it answered. */
+const internalServerError: Rule = {
+  failureType: 'transient_error',
+  transient: true,
+  message: (e, c) => `Kaltura kept answering ${e.service}.${e.action} with an internal server error (${e.code})${afterRetries(c)}. Try again later; if it persists, contact Kaltura support.`,
+};
+
 /**
  * One table for every Kaltura error code of the API contract: whether it is retried, its Airbyte
  * failure type, and what the person reading it should change.
@@ -118,40 +125,47 @@ const rules: Record<string, Rule> = {
     transient: true,
     message: (e, c) => `Kaltura kept throttling ${e.service}.${e.action} (ACTION_BLOCKED)${afterRetries(c)}. Lower max_concurrency or run the sync at a quieter time.`,
   },
-  INTERNAL_SERVERL_ERROR: {
-    failureType: 'transient_error',
-    transient: true,
-    message: (e, c) => `Kaltura kept answering ${e.service}.${e.action} with an internal server error (INTERNAL_SERVERL_ERROR)${afterRetries(c)}. Try again later; if it persists, contact Kaltura support.`,
-  },
+  INTERNAL_SERVERL_ERROR: internalServerError,
+  // The alpha layer's spelling of the same failure (APIErrors: "INTERNAL_SERVER_ERROR;ERR_TEXT;...").
+  INTERNAL_SERVER_ERROR: internalServerError,
   INTERNAL_DATABASE_ERROR: {
     failureType: 'transient_error',
     transient: true,
     message: (e, c) => `Kaltura kept answering ${e.service}.${e.action} with a database error (INTERNAL_DATABASE_ERROR)${afterRetries(c)}. Try again later; if it persists, contact Kaltura support.`,
   },
 };
-// The alpha layer's spelling of the same failure (APIErrors: "INTERNAL_SERVER_ERROR;ERR_TEXT;...").
-rules.INTERNAL_SERVER_ERROR = { ...rules.INTERNAL_SERVERL_ERROR!, message: (e, c) => `Kaltura kept answering ${e.service}.${e.action} with an internal server error (INTERNAL_SERVER_ERROR)${afterRetries(c)}. Try again later; if it persists, contact Kaltura support.` };
-
-const ksReasons: Record<string, string> = {
-  EXPIRED: 'each new session expired before the request got through, so the token\'s sessionDuration is shorter than one request with its retries can take; raise the token\'s sessionDuration (300 s or more)',
-  LOGOUT: 'the app token was deleted, which ends every session it started; create a new token',
-  INVALID_PARTNER: 'the session belongs to another partner; check partner_id',
-  INVALID_USER: 'the session\'s user is not valid; check the token\'s sessionUserId and session_user_id',
-  EXCEEDED_ACTIONS_LIMIT: 'the token\'s actionslimit privilege allows too few calls per session; remove actionslimit from the token\'s sessionPrivileges',
-  EXCEEDED_RESTRICTED_IP: 'the token\'s iprestrict privilege does not allow this machine\'s address; change the token\'s sessionPrivileges',
-  EXCEEDED_RESTRICTED_URI: 'the token\'s urirestrict privilege does not allow this call; change the token\'s sessionPrivileges',
+/** Why Kaltura refused a session, for each reason word an INVALID_KS carries in KSID. */
+const ksReasons: Record<string, (ctx: FailureContext) => string> = {
+  EXPIRED: () => 'each new session expired before the request got through, so the token\'s sessionDuration is shorter than one request with its retries can take; raise the token\'s sessionDuration (300 s or more)',
+  LOGOUT: (c) => `${c.appTokenId ? `app token "${c.appTokenId}"` : 'the app token'} was deleted, which ends every session it started; create a new token`,
+  INVALID_PARTNER: () => 'the session belongs to another partner; check partner_id',
+  INVALID_USER: () => 'the session\'s user is not valid; check the token\'s sessionUserId and session_user_id',
+  EXCEEDED_ACTIONS_LIMIT: () => 'the token\'s actionslimit privilege allows too few calls per session; remove actionslimit from the token\'s sessionPrivileges',
+  EXCEEDED_RESTRICTED_IP: () => 'the token\'s iprestrict privilege does not allow this machine\'s address; change the token\'s sessionPrivileges',
+  EXCEEDED_RESTRICTED_URI: () => 'the token\'s urirestrict privilege does not allow this call; change the token\'s sessionPrivileges',
 };
+
+/**
+ * The reason word of an INVALID_KS (EXPIRED, LOGOUT, ...), or undefined when Kaltura could not read
+ * the session at all: KSID is then the session string itself, which is never quoted or logged.
+ */
+export function ksReason(err: KalturaApiError): string | undefined {
+  const reason = err.args.KSID;
+  return reason !== undefined && Object.hasOwn(ksReasons, reason) ? reason : undefined;
+}
+
+/** What stands for the reason of an INVALID_KS whose KSID is the unreadable session itself. */
+export const unreadableSession = 'INVALID_KS, unreadable session';
 
 const configKsReasons = new Set(['LOGOUT', 'INVALID_PARTNER', 'INVALID_USER', 'EXCEEDED_ACTIONS_LIMIT', 'EXCEEDED_RESTRICTED_IP', 'EXCEEDED_RESTRICTED_URI']);
 
 function invalidKsMessage(e: KalturaApiError, ctx: FailureContext): string {
-  const reason = e.args.KSID ?? '';
-  if (ksReasons[reason]) {
-    const why = reason === 'LOGOUT' && ctx.appTokenId ? ksReasons[reason].replace('the app token', `app token "${ctx.appTokenId}"`) : ksReasons[reason];
-    return `Kaltura refused the session for ${e.service}.${e.action} right after a fresh login (INVALID_KS ${reason}): ${why}.`;
+  const reason = ksReason(e);
+  if (reason !== undefined) {
+    return `Kaltura refused the session for ${e.service}.${e.action} right after a fresh login (INVALID_KS ${reason}): ${ksReasons[reason]!(ctx)}.`;
   }
   // KSID is then the session string itself, as Kaltura received it: never quoted.
-  return `Kaltura could not read the session it had just issued, on ${e.service}.${e.action} (INVALID_KS, unreadable session). Something between this machine and ${urlOf(ctx)} (a proxy?) may alter requests, or service_url is not the server that issued the session. Check service_url and any proxy; if it persists, report it.`;
+  return `Kaltura could not read the session it had just issued, on ${e.service}.${e.action} (${unreadableSession}). Something between this machine and ${urlOf(ctx)} (a proxy?) may alter requests, or service_url is not the server that issued the session. Check service_url and any proxy; if it persists, report it.`;
 }
 
 export function isTransientCode(code: string): boolean {
@@ -160,9 +174,8 @@ export function isTransientCode(code: string): boolean {
 
 /** The log form of a Kaltura error: code and message, except the session that INVALID_KS quotes. */
 function internalOf(err: KalturaApiError): string {
-  const reason = err.args.KSID;
-  const message = err.code === 'INVALID_KS' && reason !== undefined && !ksReasons[reason] ? 'Invalid KS (unreadable session)' : err.message;
-  return `${err.service}.${err.action} answered ${err.code}: ${message}`;
+  if (err.code === 'INVALID_KS' && err.args.KSID !== undefined && ksReason(err) === undefined) return `${err.service}.${err.action} answered ${unreadableSession}`;
+  return `${err.service}.${err.action} answered ${err.code}: ${err.message}`;
 }
 
 function transportMessage(err: TransportError, ctx: FailureContext): string {

@@ -39,7 +39,8 @@ const clientTag = `source-kaltura:${packageInfo.version}`;
 /**
  * One Kaltura API call over HTTP: the exact JSON content type (with a charset Kaltura ignores the
  * body), `format: 1`, a per-request timeout, and retries with backoff for whatever is transient.
- * It knows nothing of sessions: the caller puts `ks` in the params.
+ * With a SessionSource, each attempt takes its `ks` from it and the answer is scrubbed of that
+ * session; without one, the params are sent as they are.
  */
 export class KalturaTransport {
   private readonly retries: number;
@@ -63,11 +64,11 @@ export class KalturaTransport {
 
   /**
    * Calls with retries for transient failures; a Kaltura error that is not transient is thrown at once.
-   * `scrubSession`: the answer is data read with the session in `params.ks`; Kaltura can embed
-   * that very session in URLs it returns, so it is replaced in the raw text before parsing.
+   * With `session`, the answer is data read with the session it supplied; Kaltura can embed that
+   * very session in URLs it returns, so it is replaced in the raw text before parsing.
    */
-  async call<T>(service: string, action: string, params: Params, signal?: AbortSignal, scrubSession = false, session?: SessionSource): Promise<T> {
-    return (await this.exchange<T>(service, action, params, signal, scrubSession, session)).value;
+  async call<T>(service: string, action: string, params: Params, signal?: AbortSignal, session?: SessionSource): Promise<T> {
+    return (await this.exchange<T>(service, action, params, signal, session)).value;
   }
 
   /**
@@ -75,10 +76,10 @@ export class KalturaTransport {
    * times that must be measured on the server's clock rather than this machine's.
    */
   callWithServerTime<T>(service: string, action: string, params: Params, signal?: AbortSignal): Promise<Answer<T>> {
-    return this.exchange<T>(service, action, params, signal, false);
+    return this.exchange<T>(service, action, params, signal);
   }
 
-  private exchange<T>(service: string, action: string, params: Params, signal: AbortSignal | undefined, scrubSession: boolean, session?: SessionSource): Promise<Answer<T>> {
+  private exchange<T>(service: string, action: string, params: Params, signal: AbortSignal | undefined, session?: SessionSource): Promise<Answer<T>> {
     const { limiter, log, serviceUrl } = this.options;
     const started = performance.now();
     let generation = 0;
@@ -86,12 +87,12 @@ export class KalturaTransport {
       generation = g;
     };
     const attempt = async (): Promise<Answer<T>> => {
-      if (!session) return limiter.run(() => this.once<T>(service, action, params, signal, scrubSession), startedIn);
+      if (!session) return limiter.run(() => this.once<T>(service, action, params, signal), startedIn);
       const ks = await session.ks();
       return limiter.run(() => {
         const current = session.fresh() ?? ks;
         session.sent?.(current);
-        return this.once<T>(service, action, { ...params, ks: current }, signal, scrubSession);
+        return this.once<T>(service, action, params, signal, current);
       }, startedIn);
     };
     return pRetry(attempt, {
@@ -128,13 +129,16 @@ export class KalturaTransport {
     );
   }
 
-  /** One HTTP exchange, answer parsed; API errors thrown as KalturaApiError. */
-  private async once<T>(service: string, action: string, params: Params, signal: AbortSignal | undefined, scrubSession: boolean): Promise<Answer<T>> {
+  /**
+   * One HTTP exchange, answer parsed; API errors thrown as KalturaApiError. `ks`, a session from a
+   * SessionSource, is sent with the params and scrubbed from the answer.
+   */
+  private async once<T>(service: string, action: string, params: Params, signal: AbortSignal | undefined, ks?: string): Promise<Answer<T>> {
     // A request queued behind the limiter may start after its read was abandoned.
     signal?.throwIfAborted();
     const { serviceUrl, timeoutMs } = this.options;
     const url = `${serviceUrl}/api_v3/service/${service}/action/${action}`;
-    const body = JSON.stringify({ ...params, format: 1, clientTag });
+    const body = JSON.stringify(ks === undefined ? { ...params, format: 1, clientTag } : { ...params, ks, format: 1, clientTag });
     const timeout = AbortSignal.timeout(timeoutMs);
     let response: Dispatcher.ResponseData;
     try {
@@ -165,8 +169,7 @@ export class KalturaTransport {
       }
       throw unexpectedStatus(service, action, serviceUrl, status, header(response.headers.location), url);
     }
-    const ks = params.ks;
-    if (scrubSession && typeof ks === 'string' && text.includes(ks)) text = text.replaceAll(ks, '***');
+    if (ks !== undefined && text.includes(ks)) text = text.replaceAll(ks, '***');
     const value = parseAnswer<T>(text, service, action, serviceUrl);
     const date = Date.parse(header(response.headers.date) ?? '');
     return { value, serverTime: Number.isNaN(date) ? undefined : date / 1000 };

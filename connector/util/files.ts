@@ -4,6 +4,11 @@ import { ConnectorError } from '../kaltura/errors.js';
 
 /** Reads a JSON file the user handed us; a missing or malformed file is their config error, said plainly. */
 export async function readJsonFile(path: string, what: string): Promise<unknown> {
+  return parseJsonText(await readTextFile(path, what), path, what);
+}
+
+/** Reads a text file the user handed us (the `what` file); a file that cannot be read is their config error. */
+export async function readTextFile(path: string, what: string): Promise<string> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -13,14 +18,18 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
     throw new ConnectorError('config_error', `The ${what} file ${path} ${why}.`);
   }
   // Windows editors may save UTF-8 with a byte-order mark, which JSON.parse refuses.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Parses the text of the `what` file at `path`; text that is not JSON is refused, ending with `fix`. */
+export function parseJsonText(text: string, path: string, what: string, fix = 'Fix the file and run again.'): unknown {
   try {
     return JSON.parse(text);
   } catch {
     // V8's message quotes the text around the mistake, and a config file holds the app token:
     // only the kind of mistake and its line and column are reported, never the file's content.
     const { problem, line, column } = describeJsonError(text);
-    throw new ConnectorError('config_error', `The ${what} file ${path} is not valid JSON: ${problem} at line ${line}, column ${column}. Fix the file and run again.`);
+    throw new ConnectorError('config_error', `The ${what} file ${path} is not valid JSON: ${problem} at line ${line}, column ${column}. ${fix}`);
   }
 }
 

@@ -4,8 +4,8 @@ import type { StreamSelection, SyncMode } from '../../engine/sync.js';
 import { findStream, streams } from '../../streams/index.js';
 import { createAjv, describeAjvErrors } from '../../util/ajv.js';
 import { readPackageJson } from '../../util/paths.js';
-import { describeJsonError, readJsonFile } from '../../util/files.js';
-import { readFile } from 'node:fs/promises';
+import { describeJsonError, parseJsonText, readTextFile } from '../../util/files.js';
+import { isObject } from '../../util/json.js';
 
 export function airbyteCatalog(): object {
   return {
@@ -80,11 +80,11 @@ export function statesFromAirbyte(input: unknown): Map<string, unknown> {
  * which is read as an array of its lines.
  */
 export async function readAirbyteStateFile(path: string): Promise<unknown> {
+  const text = await readTextFile(path, 'state');
   try {
-    return await readJsonFile(path, 'state');
+    return parseJsonText(text, path, 'state');
   } catch (err) {
-    const text = await readFile(path, 'utf8').catch(() => undefined);
-    const lines = text?.split('\n').map((l) => l.trim()).filter((l) => l.length > 0) ?? [];
+    const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
     if (lines.length < 2) throw err;
     const parsed: unknown[] = [];
     for (const [i, line] of lines.entries()) {
@@ -97,8 +97,4 @@ export async function readAirbyteStateFile(path: string): Promise<unknown> {
     }
     return parsed;
   }
-}
-
-function isObject(value: unknown): value is Record<string, any> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

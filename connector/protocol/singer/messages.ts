@@ -1,7 +1,8 @@
 import { secrets } from '../../util/redact.js';
 
-// Singer messages, one JSON object per line on stdout. Records are Kaltura's text and pass
-// through the secret registry like every other line (a URL can embed a session).
+// Singer messages, one JSON object per line on stdout. Every line but records passes through the
+// secret registry; records were scrubbed of the session they were read with as each answer
+// arrived (KalturaTransport's `once`), the one secret a URL in them can embed.
 
 export function schemaMessage(stream: string, schema: object, keyProperties: string[], bookmarkProperties: string[]): string {
   return line({ type: 'SCHEMA', stream, schema, key_properties: keyProperties, bookmark_properties: bookmarkProperties });
