@@ -53,3 +53,12 @@ test('a --state file may hold the printed STATE lines one per line (JSON Lines)'
   await assert.rejects(readAirbyteStateFile(single), /is not valid JSON/);
   await assert.rejects(readAirbyteStateFile(join(dir, 'missing.json')), /does not exist/);
 });
+
+test('a JSON Lines --state file saved with a byte-order mark is read like one without', async () => {
+  const path = join(tempDir(), 'state-bom.jsonl');
+  writeFileSync(path, `\ufeff${JSON.stringify(printed('media', '2024-01-01T00:00:00Z'))}\n${JSON.stringify(printed('categories', '2024-02-01T00:00:00Z'))}\n`);
+  assert.deepEqual(asObject(statesFromAirbyte(await readAirbyteStateFile(path))), {
+    media: { updatedAt: '2024-01-01T00:00:00Z', state_version: 1 },
+    categories: { updatedAt: '2024-02-01T00:00:00Z', state_version: 1 },
+  });
+});
