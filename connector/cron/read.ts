@@ -3,7 +3,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../config/config.js';
-import { streamSchema, type OutputRecord } from '../engine/records.js';
+import { streamSchema } from '../engine/records.js';
 import type { StreamState } from '../engine/state.js';
 import { planSync, runSync, settingsOf, type SyncListener } from '../engine/sync.js';
 import { ConnectorError } from '../kaltura/errors.js';
@@ -63,7 +63,6 @@ export class CronOutput implements SyncListener {
 
   constructor(
     private readonly sinks: Map<string, RecordFileSink>,
-    private readonly selections: Map<string, SingerSelection>,
     private readonly state: CronStateWriter | undefined,
     private readonly board: ProgressBoard,
     private readonly log: Logger,
@@ -77,9 +76,8 @@ export class CronOutput implements SyncListener {
     this.board.estimate(stream, rows);
   }
 
-  async records(stream: string, records: OutputRecord[]): Promise<void> {
-    const fields = this.selections.get(stream)?.fields;
-    await this.sink(stream).write(fields ? records.map((r) => project(r, fields)) : records);
+  async records(stream: string, records: Buffer[]): Promise<void> {
+    await this.sink(stream).write(records);
     this.board.page(stream, records.length);
   }
 
@@ -156,12 +154,6 @@ export class CronOutput implements SyncListener {
   }
 }
 
-function project(record: OutputRecord, fields: string[]): OutputRecord {
-  const out: OutputRecord = {};
-  for (const f of fields) if (record[f] !== undefined) out[f] = record[f];
-  return out;
-}
-
 /** An Airbyte configured catalog (`sync_mode`) or a Singer catalog (`tap_stream_id`, `metadata`). */
 function selectionsFromAnyCatalog(catalog: unknown, states: Record<string, unknown>): SingerSelection[] {
   const entries = (catalog as { streams?: unknown } | null)?.streams;
@@ -219,7 +211,7 @@ export async function cronRead(options: CronReadOptions, stderr: ProgressOutput 
       board.stop();
       return exitCodes.ok;
     }
-    output = new CronOutput(sinks, new Map(selections.map((s) => [s.def.name, s])), state, board, log);
+    output = new CronOutput(sinks, state, board, log);
     const client = createKalturaClient(config, log);
     // The board shows progress; the engine's own periodic progress lines would repeat it.
     let result;

@@ -4,6 +4,7 @@ import { inListLimit, readKeyset, type Filter, type KeysetOptions, type Page } f
 import { BoundedQueue, readWindows } from './windows.js';
 import { readBoundaryKeyset } from './boundary.js';
 import { SourceSelector } from './source.js';
+import { PageDecoder } from './pageDecoder.js';
 import { ParentFeed, type ParentTicket } from './parentFeed.js';
 
 /**
@@ -104,7 +105,7 @@ export async function* readPerParent(options: KeysetOptions, range: { from?: num
 export function parentFeed(parentDef: StreamDefinition, reading: Pick<KeysetOptions, 'client' | 'pageSize' | 'readers' | 'log'>, to: number, readers: number): ParentFeed {
   const idField = parentDef.primaryKey[0]![0]!;
   return new ParentFeed(async function* (signal) {
-    const source = new SourceSelector(reading.client, parentDef, reading.log);
+    const source = new SourceSelector(reading.client, parentDef, reading.log, new PageDecoder(parentDef, { records: false }));
     const options = { client: reading.client, pageSize: reading.pageSize, log: reading.log, def: parentDef, source, readers: Math.max(1, reading.readers ?? 1), signal };
     yield* readWindows(options, { from: undefined, to });
     yield* readKeyset(options, { from: to + 1, to: openEnd, rowsRead: 0 });

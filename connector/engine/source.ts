@@ -2,6 +2,7 @@ import type { KalturaClient, ListResponse } from '../kaltura/client.js';
 import { KalturaApiError } from '../kaltura/errors.js';
 import type { Filter, ListSource, StreamDefinition } from '../streams/definition.js';
 import type { KalturaObject } from './records.js';
+import type { PageDecoder } from './pageDecoder.js';
 
 export interface Pager {
   pageSize: number;
@@ -20,6 +21,8 @@ export class SourceSelector {
     private readonly client: KalturaClient,
     private readonly def: StreamDefinition,
     private readonly log: (message: string) => void,
+    /** Decodes the pages off the main thread; without it, answers are parsed whole where they arrive. */
+    private readonly decoder?: PageDecoder,
   ) {
     this.current = def.source;
   }
@@ -35,6 +38,7 @@ export class SourceSelector {
         source.service,
         { filter: { objectType: source.filterObjectType, ...source.filter, ...filter }, pager: { objectType: 'KalturaFilterPager', ...pager } },
         signal,
+        this.decoder?.decode,
       );
     } catch (err) {
       if (!this.canFallBack(err, source)) throw err;

@@ -9,8 +9,8 @@ import { rowKey } from './keyset.js';
 import { readBoundaryKeyset } from './boundary.js';
 import { parentFeed, readPerParent } from './perParent.js';
 import type { ParentFeed, ParentTicket } from './parentFeed.js';
-import { RecordShaper, type OutputRecord } from './records.js';
 import { SourceSelector } from './source.js';
+import { PageDecoder, recordOf } from './pageDecoder.js';
 import { makeState, readState, type StreamState } from './state.js';
 
 export type SyncMode = 'full_refresh' | 'incremental';
@@ -20,6 +20,8 @@ export interface StreamSelection {
   mode: SyncMode;
   /** The stream's saved state as the protocol handed it over (incremental only). */
   state?: unknown;
+  /** Fields to emit, in schema order (a catalog's selection); undefined: every field. */
+  fields?: string[];
 }
 
 /**
@@ -30,7 +32,8 @@ export interface StreamSelection {
 export interface SyncListener {
   started(stream: string): Promise<void>;
   estimate(stream: string, rows: number): Promise<void>;
-  records(stream: string, records: OutputRecord[]): Promise<void>;
+  /** Each record as UTF-8 JSON: the schema's fields (or those selected) in schema order. */
+  records(stream: string, records: Buffer[]): Promise<void>;
   checkpoint(stream: string, state: StreamState, recordsSinceLast: number): Promise<void>;
   completed(stream: string, recordCount: number): Promise<void>;
   failed(stream: string, error: ConnectorError, recordCount: number): Promise<void>;
@@ -69,7 +72,14 @@ export function planSync(selections: StreamSelection[]): PlannedStream[] {
 export async function runSync(client: KalturaClient, listener: SyncListener, log: Logger, settings: SyncSettings, plan: PlannedStream[]): Promise<SyncResult> {
   // The read ends with the last whole second before it started. Rows written later in the second
   // it starts in would enter windows already counted, and offset pages could then skip a row.
+  // The login goes out beside the clock request (neither needs the other); a failed login is
+  // reported by the streams, whose first request waits for it.
+  const login = client.session.ks().then(
+    () => undefined,
+    () => undefined,
+  );
   const readEnd = (await serverNow(client, log)) - 1;
+  await login;
   const result: SyncResult = { failed: [], counts: {} };
   const feeds = parentFeeds(client, log, settings, plan, readEnd);
   // Streams run side by side; the client's limiter bounds the requests in flight across all of them.
@@ -112,7 +122,6 @@ function walkOf(def: StreamDefinition, ticket: ParentTicket | undefined): Parent
 async function syncStream(client: KalturaClient, listener: SyncListener, log: Logger, settings: SyncSettings, stream: PlannedStream, to: number, parents?: ParentTicket): Promise<{ records: number; ok: boolean }> {
   const { def, mode, cursor } = stream;
   const incremental = mode === 'incremental';
-  const shaper = new RecordShaper(def);
   const progress = new Progress(def.name, log, settings.progressIntervalMs ?? 5000);
   let recordCount = 0;
   let sinceCheckpoint = 0;
@@ -130,7 +139,7 @@ async function syncStream(client: KalturaClient, listener: SyncListener, log: Lo
   try {
     const from = startOf(incremental ? cursor : undefined, settings);
     if (from === undefined || from <= to) {
-      const source = new SourceSelector(client, def, (m) => log.info(m));
+      const source = new SourceSelector(client, def, (m) => log.info(m), new PageDecoder(def, { records: true, fields: stream.fields }));
       const options = { client, def, source, pageSize: settings.pageSize, readers: settings.readers, log: (m: string) => log.info(m) };
       // The reader follows the list: batches of parents, no idNotIn, or the windowed keyset reader.
       const pages = def.parents ? readPerParent(options, { from, to }, walkOf(def, parents)) : def.boundary === 'client' ? readBoundaryKeyset(options, { from, to }) : readWindows(options, { from, to });
@@ -139,16 +148,15 @@ async function syncStream(client: KalturaClient, listener: SyncListener, log: Lo
           await listener.estimate(def.name, page.totalCount);
           progress.expect(page.totalCount);
         }
-        const out: OutputRecord[] = [];
+        const out: Buffer[] = [];
         for (const row of page.rows) {
-          const record = shaper.shape(def.transform ? def.transform(row) : row);
-          const problems = shaper.problems(record);
-          if (problems === undefined) {
-            out.push(record);
+          const record = recordOf(row);
+          if (record.json) {
+            out.push(record.json);
             continue;
           }
           invalid += 1;
-          log.warn(`${def.name}: record ${rowKey(def, row, '/')} does not match schemas/${def.schemaFile} and was not written: ${problems}`);
+          log.warn(`${def.name}: record ${rowKey(def, row, '/')} does not match schemas/${def.schemaFile} and was not written: ${record.problems}`);
         }
         if (out.length > 0) await listener.records(def.name, out);
         recordCount += out.length;

@@ -1,4 +1,4 @@
-import type { KalturaTransport, Params, SessionSource } from './transport.js';
+import type { AnswerDecoder, KalturaTransport, Params, SessionSource } from './transport.js';
 import type { AppTokenSession } from './session.js';
 import { KalturaApiError } from './errors.js';
 import { ksReason, unreadableSession } from './errorTable.js';
@@ -25,7 +25,7 @@ export class KalturaClient {
     private readonly log: Logger,
   ) {}
 
-  async call<T>(service: string, action: string, params: Params, signal?: AbortSignal): Promise<T> {
+  async call<T>(service: string, action: string, params: Params, signal?: AbortSignal, decode?: AnswerDecoder): Promise<T> {
     // Each HTTP attempt takes the session current when it is sent (see SessionSource).
     let used: string | undefined;
     const source: SessionSource = {
@@ -38,7 +38,7 @@ export class KalturaClient {
     for (let attempt = 0; ; attempt++) {
       used = undefined;
       try {
-        return await this.transport.call<T>(service, action, params, signal, source);
+        return await this.transport.call<T>(service, action, params, signal, source, decode);
       } catch (err) {
         if (!(err instanceof KalturaApiError && err.code === 'INVALID_KS') || attempt >= maxRelogins) throw err;
         // An unreadable session is quoted back whole in KSID, and never logged.
@@ -48,8 +48,8 @@ export class KalturaClient {
     }
   }
 
-  list<T = Record<string, unknown>>(service: string, params: Params, signal?: AbortSignal): Promise<ListResponse<T>> {
-    return this.call<ListResponse<T>>(service, 'list', params, signal);
+  list<T = Record<string, unknown>>(service: string, params: Params, signal?: AbortSignal, decode?: AnswerDecoder): Promise<ListResponse<T>> {
+    return this.call<ListResponse<T>>(service, 'list', params, signal, decode);
   }
 
   /** Kaltura's clock, for upper bounds that must not run ahead of the server. */

@@ -6,6 +6,7 @@ import { isTransientCode, describeFailure } from './errorTable.js';
 import { AdaptiveLimiter } from './limiter.js';
 import type { Logger } from '../util/logger.js';
 import { packageInfo } from '../util/paths.js';
+import { answerText } from './answerText.js';
 
 export interface TransportOptions {
   serviceUrl: string;
@@ -33,6 +34,13 @@ export interface SessionSource {
   /** The session an attempt was sent with (the one to invalidate if Kaltura refuses it). */
   sent?(ks: string): void;
 }
+
+/**
+ * A reader of a successful answer's bytes made for one kind of answer (a stream's list pages).
+ * Undefined leaves the answer to the ordinary parse, which is also where every error answer is
+ * recognised and told, so a decoder only ever handles the plain case.
+ */
+export type AnswerDecoder = (body: Buffer, ks: string | undefined) => unknown;
 
 const clientTag = `source-kaltura:${packageInfo.version}`;
 
@@ -67,8 +75,8 @@ export class KalturaTransport {
    * With `session`, the answer is data read with the session it supplied; Kaltura can embed that
    * very session in URLs it returns, so it is replaced in the raw text before parsing.
    */
-  async call<T>(service: string, action: string, params: Params, signal?: AbortSignal, session?: SessionSource): Promise<T> {
-    return (await this.exchange<T>(service, action, params, signal, session)).value;
+  async call<T>(service: string, action: string, params: Params, signal?: AbortSignal, session?: SessionSource, decode?: AnswerDecoder): Promise<T> {
+    return (await this.exchange<T>(service, action, params, signal, session, decode)).value;
   }
 
   /**
@@ -79,7 +87,7 @@ export class KalturaTransport {
     return this.exchange<T>(service, action, params, signal);
   }
 
-  private exchange<T>(service: string, action: string, params: Params, signal: AbortSignal | undefined, session?: SessionSource): Promise<Answer<T>> {
+  private exchange<T>(service: string, action: string, params: Params, signal: AbortSignal | undefined, session?: SessionSource, decode?: AnswerDecoder): Promise<Answer<T>> {
     const { limiter, log, serviceUrl } = this.options;
     const started = performance.now();
     let generation = 0;
@@ -87,13 +95,19 @@ export class KalturaTransport {
       generation = g;
     };
     const attempt = async (): Promise<Answer<T>> => {
-      if (!session) return limiter.run(() => this.once<T>(service, action, params, signal), startedIn);
-      const ks = await session.ks();
-      return limiter.run(() => {
-        const current = session.fresh() ?? ks;
-        session.sent?.(current);
-        return this.once<T>(service, action, params, signal, current);
-      }, startedIn);
+      let answer: RawAnswer;
+      if (!session) answer = await limiter.run(() => this.once(service, action, params, signal), startedIn);
+      else {
+        const ks = await session.ks();
+        answer = await limiter.run(() => {
+          const current = session.fresh() ?? ks;
+          session.sent?.(current);
+          return this.once(service, action, params, signal, current);
+        }, startedIn);
+      }
+      const decoded = decode ? (decode(answer.body, answer.ks) as T | undefined) : undefined;
+      if (decoded !== undefined) return { value: decoded, serverTime: answer.serverTime };
+      return { value: parseAnswer<T>(answerText(answer.body, answer.ks), service, action, serviceUrl), serverTime: answer.serverTime };
     };
     return pRetry(attempt, {
       signal,
@@ -130,22 +144,22 @@ export class KalturaTransport {
   }
 
   /**
-   * One HTTP exchange, answer parsed; API errors thrown as KalturaApiError. `ks`, a session from a
-   * SessionSource, is sent with the params and scrubbed from the answer.
+   * One HTTP exchange, up to the bytes of an HTTP 200 answer (other statuses thrown). `ks`, a
+   * session from a SessionSource, is sent with the params.
    */
-  private async once<T>(service: string, action: string, params: Params, signal: AbortSignal | undefined, ks?: string): Promise<Answer<T>> {
+  private async once(service: string, action: string, params: Params, signal: AbortSignal | undefined, ks?: string): Promise<RawAnswer> {
     // A request queued behind the limiter may start after its read was abandoned.
     signal?.throwIfAborted();
     const { serviceUrl, timeoutMs } = this.options;
     const url = `${serviceUrl}/api_v3/service/${service}/action/${action}`;
-    const body = JSON.stringify(ks === undefined ? { ...params, format: 1, clientTag } : { ...params, ks, format: 1, clientTag });
+    const requestBody = JSON.stringify(ks === undefined ? { ...params, format: 1, clientTag } : { ...params, ks, format: 1, clientTag });
     const timeout = AbortSignal.timeout(timeoutMs);
     let response: Dispatcher.ResponseData;
     try {
       response = await request(url, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body,
+        body: requestBody,
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         dispatcher: this.dispatcher,
       });
@@ -153,11 +167,11 @@ export class KalturaTransport {
       signal?.throwIfAborted();
       throw networkFailure(err, timeoutMs, '');
     }
-    let text: string;
+    let body: Buffer;
     try {
       const chunks: Buffer[] = [];
       for await (const chunk of response.body) chunks.push(chunk as Buffer);
-      text = Buffer.concat(chunks).toString('utf8');
+      body = Buffer.concat(chunks);
     } catch (err) {
       signal?.throwIfAborted();
       throw networkFailure(err, timeoutMs, 'the answer was cut off', response.statusCode);
@@ -169,11 +183,17 @@ export class KalturaTransport {
       }
       throw unexpectedStatus(service, action, serviceUrl, status, header(response.headers.location), url);
     }
-    if (ks !== undefined && text.includes(ks)) text = text.replaceAll(ks, '***');
-    const value = parseAnswer<T>(text, service, action, serviceUrl);
     const date = Date.parse(header(response.headers.date) ?? '');
-    return { value, serverTime: Number.isNaN(date) ? undefined : date / 1000 };
+    return { body, ks, serverTime: Number.isNaN(date) ? undefined : date / 1000 };
   }
+}
+
+/** An HTTP 200 answer's bytes, before they are parsed. */
+interface RawAnswer {
+  body: Buffer;
+  /** The session it was read with (to scrub from it). */
+  ks: string | undefined;
+  serverTime: number | undefined;
 }
 
 export interface Answer<T> {

@@ -30,8 +30,8 @@ export class AtomicFile {
     return this.bytes;
   }
 
-  async write(text: string): Promise<void> {
-    const data = Buffer.from(text, 'utf8');
+  async write(text: string | Buffer): Promise<void> {
+    const data = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
     let offset = 0;
     while (offset < data.length) {
       const { bytesWritten } = await this.handle.write(data, offset, data.length - offset, this.bytes + offset);

@@ -11,7 +11,7 @@ export class LineWriter {
 
   constructor(private readonly out: Writable) {}
 
-  async write(text: string): Promise<void> {
+  async write(text: string | Buffer): Promise<void> {
     if (this.out.write(text)) return;
     await this.drain();
   }

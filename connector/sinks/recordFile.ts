@@ -1,28 +1,27 @@
 import { stringify } from 'csv-stringify/sync';
-import type { OutputRecord } from '../engine/records.js';
 import { AtomicFile } from './atomicFile.js';
+import { framed } from './framed.js';
 
 export const outputFormats = ['csv', 'jsonl'] as const;
 export type OutputFormat = (typeof outputFormats)[number];
 
-/** How a batch of records becomes text. Records arrive shaped: schema fields only, in schema order. */
+/**
+ * How a batch of records becomes a file's bytes. Records arrive serialized (UTF-8 JSON): the
+ * schema's fields, or those selected, in schema order.
+ */
 export interface RecordFormat {
   readonly extension: OutputFormat;
   /** What a file starts with, even when it gets no record. */
   header(): string;
-  lines(records: OutputRecord[]): string;
+  lines(records: Buffer[]): string | Buffer;
 }
 
-/** One JSON object per line, exactly the record the engine shaped. */
+/** One JSON object per line, exactly the record the engine serialized. */
 export function jsonlFormat(): RecordFormat {
   return {
     extension: 'jsonl',
     header: () => '',
-    lines(records) {
-      let out = '';
-      for (const record of records) out += `${JSON.stringify(record)}\n`;
-      return out;
-    },
+    lines: (records) => framed(records, '', '\n'),
   };
 }
 
@@ -47,7 +46,7 @@ export function csvFormat(columns: readonly string[]): RecordFormat {
   return {
     extension: 'csv',
     header: () => stringify([], { ...options, header: true }),
-    lines: (records) => (records.length === 0 ? '' : stringify(records, options)),
+    lines: (records) => (records.length === 0 ? '' : stringify(records.map((json) => JSON.parse(json.toString('utf8')) as Record<string, unknown>), options)),
   };
 }
 
@@ -101,7 +100,7 @@ export class RecordFileSink {
     return this.markedRecords;
   }
 
-  async write(records: OutputRecord[]): Promise<void> {
+  async write(records: Buffer[]): Promise<void> {
     if (records.length === 0) return;
     // No redaction here: records were scrubbed of the session they were read with as each answer
     // arrived (KalturaTransport's `once`), so a URL that embeds a session does not carry it into a file.

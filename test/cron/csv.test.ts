@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
 import { csvFormat, jsonlFormat } from '../../connector/sinks/recordFile.js';
 
+/** Records as the engine hands them to a sink: serialized, UTF-8 JSON. */
+const encoded = (records: object[]): Buffer[] => records.map((r) => Buffer.from(JSON.stringify(r), 'utf8'));
+
 const columns = ['id', 'name', 'description', 'views', 'rank', 'flag', 'tags', 'operationAttributes', 'updatedAt'];
 
 const nasty = [
@@ -15,7 +18,7 @@ const nasty = [
 
 test('CSV: a header of the schema fields in order, and every value survives a round trip through a CSV parser', () => {
   const format = csvFormat(columns);
-  const text = format.header() + format.lines(nasty.slice(0, 2)) + format.lines(nasty.slice(2));
+  const text = format.header() + String(format.lines(encoded(nasty.slice(0, 2)))) + String(format.lines(encoded(nasty.slice(2))));
   const rows: string[][] = parse(text, { relax_column_count: false });
   assert.deepEqual(rows[0], columns, 'header row in schema order');
   assert.equal(rows.length, nasty.length + 1, 'one row per record, whatever the newlines inside values');
@@ -38,7 +41,7 @@ test('CSV: a header of the schema fields in order, and every value survives a ro
 
 test('CSV: an empty string is "" and a missing or null value is an empty cell, so the two stay apart', () => {
   const format = csvFormat(['id', 'name', 'description', 'views']);
-  const line = format.lines([{ id: 'x', name: '', description: null }]);
+  const line = String(format.lines(encoded([{ id: 'x', name: '', description: null }])));
   assert.equal(line, 'x,"",,\n');
   const [row] = parse(line, { quote: '"', cast: (value: string, ctx: { quoting: boolean }) => (value === '' && !ctx.quoting ? null : value) });
   assert.deepEqual(row, ['x', '', null, null]);
@@ -51,7 +54,7 @@ test('CSV: a stream with no record still gets its header; JSONL gets an empty fi
 });
 
 test('JSONL: one JSON object per line, exactly the record, with line breaks inside values escaped', () => {
-  const text = jsonlFormat().lines(nasty);
+  const text = String(jsonlFormat().lines(encoded(nasty)));
   const lines = text.split('\n');
   assert.equal(lines.pop(), '', 'ends with a newline');
   assert.deepEqual(lines.map((l) => JSON.parse(l)), nasty);

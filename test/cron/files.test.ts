@@ -40,9 +40,10 @@ test('an atomic file exists only under a hidden temporary name until it is commi
 test('a record file kept after a failure holds exactly the records its state covers', async () => {
   const dir = tempDir();
   const sink = await RecordFileSink.open(join(dir, 'media.csv'), csvFormat(['id', 'name']));
-  await sink.write([{ id: '0_a', name: 'first' }, { id: '0_b', name: 'second, "quoted"' }]);
+  const encoded = (records: object[]) => records.map((r) => Buffer.from(JSON.stringify(r)));
+  await sink.write(encoded([{ id: '0_a', name: 'first' }, { id: '0_b', name: 'second, "quoted"' }]));
   sink.mark();
-  await sink.write([{ id: '0_c', name: 'after the last checkpoint' }]);
+  await sink.write(encoded([{ id: '0_c', name: 'after the last checkpoint' }]));
   await sink.commitMarked();
   assert.equal(sink.records, 2);
   assert.equal(readFileSync(join(dir, 'media.csv'), 'utf8'), 'id,name\n0_a,first\n0_b,"second, ""quoted"""\n');

@@ -10,13 +10,12 @@ import { ProgressBoard } from '../../connector/cron/progress.js';
 import { CronStateWriter } from '../../connector/cron/stateFile.js';
 import { ConnectorError } from '../../connector/kaltura/errors.js';
 import { csvFormat, RecordFileSink } from '../../connector/sinks/recordFile.js';
-import type { SingerSelection } from '../../connector/protocol/singer/catalog.js';
 import { Logger } from '../../connector/util/logger.js';
 import { tempDir } from '../helpers/cli.js';
 
 const previous = { version: 1, streams: { media: { updatedAt: '2000-01-01T00:00:00Z', state_version: 1 } } };
 const state = (iso: string) => ({ updatedAt: iso, state_version: 1 }) as never;
-const rows = (...ids: string[]) => ids.map((id) => ({ id, updatedAt: '2024-05-01T12:00:00Z' }));
+const rows = (...ids: string[]) => ids.map((id) => Buffer.from(JSON.stringify({ id, updatedAt: '2024-05-01T12:00:00Z' })));
 
 /** A cron output for one `media` stream, with every operation on its file and state recorded. */
 async function setUp() {
@@ -44,8 +43,7 @@ async function setUp() {
   };
   const board = new ProgressBoard({ write: () => undefined }, { live: false, intervalMs: 0 });
   const logs: string[] = [];
-  const selections = new Map<string, SingerSelection>([['media', { def: { name: 'media' } as never, mode: 'incremental' }]]);
-  const output = new CronOutput(new Map([['media', sink]]), selections, writer, board, new Logger((level, message) => logs.push(`${level} ${message}`)));
+  const output = new CronOutput(new Map([['media', sink]]), writer, board, new Logger((level, message) => logs.push(`${level} ${message}`)));
   return { dir, statePath, previousText, finalPath, output, ops, logs };
 }
 

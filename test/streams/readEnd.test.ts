@@ -26,10 +26,10 @@ test('an incremental read ends before the second it started in, so rows written 
   client.serverTime = async () => started;
   const upperBounds: number[] = [];
   const list = client.list.bind(client);
-  client.list = (service, params, signal) => {
+  client.list = (service, params, signal, decode) => {
     const bound = (params.filter as Record<string, unknown> | undefined)?.updatedAtLessThanOrEqual;
     if (typeof bound === 'number') upperBounds.push(bound);
-    return list(service, params, signal);
+    return list(service, params, signal, decode);
   };
   const states: StreamState[] = [];
   const listener: SyncListener = {

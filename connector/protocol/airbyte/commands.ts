@@ -30,7 +30,7 @@ export class AirbyteOutput implements SyncListener {
   estimate(stream: string, rows: number): Promise<void> {
     return this.out.write(msg.estimateMessage(stream, rows));
   }
-  records(stream: string, records: object[]): Promise<void> {
+  records(stream: string, records: Buffer[]): Promise<void> {
     // Record data was scrubbed of the session it was read with where it arrived (KalturaTransport's `once`).
     return this.out.write(msg.recordLines(stream, records, Date.now()));
   }

@@ -10,11 +10,8 @@ import type { StreamDefinition } from '../../streams/definition.js';
 
 export type ReplicationMethod = 'FULL_TABLE' | 'INCREMENTAL';
 
-/** A stream to read, with what a Singer catalog adds to the engine's selection. */
-export interface SingerSelection extends StreamSelection {
-  /** Fields to emit, in schema order; undefined: every field. */
-  fields?: string[];
-}
+/** A stream to read as a Singer catalog selects it (fields included: the engine emits only those). */
+export type SingerSelection = StreamSelection;
 
 interface MetadataEntry {
   breadcrumb: string[];

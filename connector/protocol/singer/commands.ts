@@ -1,5 +1,4 @@
 import { connectorSpec, loadConfig, type Config } from '../../config/config.js';
-import type { OutputRecord } from '../../engine/records.js';
 import type { StreamState } from '../../engine/state.js';
 import { planSync, runSync, settingsOf, type SyncListener } from '../../engine/sync.js';
 import type { ConnectorError } from '../../kaltura/errors.js';
@@ -52,10 +51,8 @@ export class SingerOutput implements SyncListener {
     // The engine logs the estimate; Singer has no message for it.
   }
 
-  records(stream: string, records: OutputRecord[]): Promise<void> {
-    const { fields } = this.selection(stream);
-    const out = fields ? records.map((r) => project(r, fields)) : records;
-    return this.out.write(msg.recordLines(stream, out, new Date().toISOString()));
+  records(stream: string, records: Buffer[]): Promise<void> {
+    return this.out.write(msg.recordLines(stream, records, new Date().toISOString()));
   }
 
   checkpoint(stream: string, state: StreamState): Promise<void> {
@@ -77,12 +74,6 @@ export class SingerOutput implements SyncListener {
     if (!s) throw new Error(`stream ${stream} was not selected`);
     return s;
   }
-}
-
-function project(record: OutputRecord, fields: string[]): OutputRecord {
-  const out: OutputRecord = {};
-  for (const f of fields) if (record[f] !== undefined) out[f] = record[f];
-  return out;
 }
 
 /** Without a catalog, every stream is read, incrementally where it has a cursor, else in full. */

@@ -1,4 +1,5 @@
 import { secrets } from '../../util/redact.js';
+import { framed } from '../../sinks/framed.js';
 
 // Singer messages, one JSON object per line on stdout. Every line but records passes through the
 // secret registry; records were scrubbed of the session they were read with as each answer
@@ -8,12 +9,9 @@ export function schemaMessage(stream: string, schema: object, keyProperties: str
   return line({ type: 'SCHEMA', stream, schema, key_properties: keyProperties, bookmark_properties: bookmarkProperties });
 }
 
-export function recordLines(stream: string, records: object[], timeExtracted: string): string {
-  // Built by hand around JSON.stringify of the record: the hot path, one line per record.
-  const head = `{"type":"RECORD","stream":${JSON.stringify(stream)},"time_extracted":"${timeExtracted}","record":`;
-  let out = '';
-  for (const record of records) out += `${head}${JSON.stringify(record)}}\n`;
-  return out;
+/** RECORD lines around records already serialized (UTF-8 JSON): the hot path, bytes in, bytes out. */
+export function recordLines(stream: string, records: Buffer[], timeExtracted: string): Buffer {
+  return framed(records, `{"type":"RECORD","stream":${JSON.stringify(stream)},"time_extracted":"${timeExtracted}","record":`, '}\n');
 }
 
 /** A STATE's value is the whole state, every stream's bookmark, not only the one that moved. */

@@ -1,0 +1,160 @@
+import { answerText } from '../kaltura/answerText.js';
+import type { AnswerDecoder } from '../kaltura/transport.js';
+import type { KalturaRow, StreamDefinition } from '../streams/definition.js';
+import { RecordShaper } from './records.js';
+
+/**
+ * Decodes a stream's list pages as they arrive (see `decodeListPage`): the engine gets the few
+ * fields it pages by, each row tagged with its record, serialized once to UTF-8 JSON, which the
+ * output writes as it is. The parsed page is garbage as soon as the answer is decoded.
+ */
+export class PageDecoder {
+  constructor(
+    private readonly def: StreamDefinition,
+    private readonly options: { records: boolean; fields?: string[] | undefined },
+  ) {}
+
+  readonly decode: AnswerDecoder = (body, ks) => {
+    const page = decodeListPage(this.def, body, ks, this.options);
+    if (page?.records) attach(page.objects, page.records);
+    return page;
+  };
+}
+
+/** A row's record, from a page decoded with records: its UTF-8 JSON, or why it does not match the schema. */
+export type EncodedRecord = { json: Buffer; problems?: undefined } | { json?: undefined; problems: string };
+
+export function recordOf(row: KalturaRow): EncodedRecord {
+  const tagged = row as Tagged;
+  const page = tagged[pageOf];
+  const index = tagged[indexOf];
+  if (page === undefined || index === undefined) throw new Error('a row reached the output without its record (a list page was not decoded by PageDecoder)');
+  const problems = page.problems?.[index];
+  if (problems) return { problems };
+  return { json: page.bytes.subarray(index === 0 ? 0 : page.ends[index - 1], page.ends[index]) };
+}
+
+const pageOf = Symbol('encoded page');
+const indexOf = Symbol('index in page');
+interface Tagged {
+  [pageOf]?: EncodedRecords;
+  [indexOf]?: number;
+}
+
+function attach(rows: KalturaRow[], records: EncodedRecords): void {
+  for (let i = 0; i < rows.length; i++) {
+    const tagged = rows[i] as Tagged;
+    tagged[pageOf] = records;
+    tagged[indexOf] = i;
+  }
+}
+
+/** What to make of a page besides the engine's fields. */
+export interface DecodeOptions {
+  /** Shape, check and serialize each row as a record of the stream; false for rows that are only walked (parents). */
+  records: boolean;
+  /** Fields to keep in each record (a catalog's selection); undefined: every field. */
+  fields?: string[] | undefined;
+}
+
+/**
+ * Each row's record as UTF-8 JSON, end to end in `bytes`: row i is `bytes[ends[i - 1] .. ends[i]]`.
+ * A row whose record does not match the schema has no bytes and its `problems`.
+ */
+export interface EncodedRecords {
+  bytes: Buffer;
+  ends: Uint32Array;
+  problems?: Array<string | null>;
+}
+
+/**
+ * A list answer decoded: `objects` hold only the fields the engine pages by (primary key, cursor,
+ * tie-breaker, parent link), which is all it reads of a row; the records go to the output as bytes.
+ */
+export interface DecodedPage {
+  objectType: string;
+  totalCount: number;
+  objects: KalturaRow[];
+  records?: EncodedRecords;
+}
+
+/** What the engine reads of a row: `id` (keyset exclusions), the primary key, the cursor fields and the parent link. */
+export function engineFields(def: StreamDefinition): string[] {
+  const fields = ['id', ...def.primaryKey.map((path) => path[0]!), def.cursorField, def.tieBreakerField];
+  if (def.childOfField) fields.push(def.childOfField);
+  return [...new Set(fields)];
+}
+
+/**
+ * A successful list page decoded; undefined for anything else (an error answer, a cut body, an
+ * unexpected shape): the transport's ordinary parse then tells what it is.
+ */
+export function decodeListPage(def: StreamDefinition, body: Buffer, ks: string | undefined, options: DecodeOptions): DecodedPage | undefined {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(answerText(body, ks));
+  } catch {
+    return undefined;
+  }
+  if (answer === null || typeof answer !== 'object') return undefined;
+  const { objectType, totalCount, objects } = answer as Record<string, unknown>;
+  if (typeof objectType !== 'string' || objectType === 'KalturaAPIException' || !Array.isArray(objects)) return undefined;
+  const rows = objects as KalturaRow[];
+  const page: DecodedPage = { objectType, totalCount: totalCount as number, objects: views(def, rows) };
+  if (options.records) page.records = encodeRecords(def, rows, options.fields, body.length);
+  return page;
+}
+
+function views(def: StreamDefinition, rows: KalturaRow[]): KalturaRow[] {
+  const fields = engineFields(def);
+  return rows.map((row) => {
+    const view: KalturaRow = {};
+    for (const field of fields) if (row[field] !== undefined) view[field] = row[field];
+    return view;
+  });
+}
+
+const shapers = new Map<StreamDefinition, RecordShaper>();
+
+function encodeRecords(def: StreamDefinition, rows: KalturaRow[], fields: string[] | undefined, sizeHint: number): EncodedRecords {
+  let shaper = shapers.get(def);
+  if (!shaper) {
+    shaper = new RecordShaper(def);
+    shapers.set(def, shaper);
+  }
+  const ends = new Uint32Array(rows.length);
+  let problems: Array<string | null> | undefined;
+  // Records are about the size of the answer (times grow from numbers to RFC 3339 strings).
+  let bytes: Buffer = Buffer.allocUnsafe(sizeHint + 32 * rows.length);
+  let used = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const record = shaper.shape(def.transform ? def.transform(row) : row);
+    const problem = shaper.problems(record);
+    if (problem !== undefined) {
+      problems ??= new Array<string | null>(rows.length).fill(null);
+      problems[i] = problem;
+    } else {
+      const json = JSON.stringify(fields ? project(record, fields) : record);
+      // A UTF-16 unit never takes more than 3 bytes of UTF-8.
+      if (bytes.length - used < json.length * 3) bytes = grown(bytes, used, used + json.length * 3);
+      used += bytes.write(json, used, 'utf8');
+    }
+    ends[i] = used;
+  }
+  const encoded: EncodedRecords = { bytes: bytes.subarray(0, used), ends };
+  if (problems) encoded.problems = problems;
+  return encoded;
+}
+
+function grown(bytes: Buffer, used: number, needed: number): Buffer {
+  const larger = Buffer.allocUnsafe(Math.max(needed, bytes.length * 2));
+  bytes.copy(larger, 0, 0, used);
+  return larger;
+}
+
+function project(record: Record<string, unknown>, fields: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of fields) if (record[field] !== undefined) out[field] = record[field];
+  return out;
+}
