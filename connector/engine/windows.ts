@@ -52,6 +52,9 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
   let running = 0;
   let stopped = false;
   const minRowsToCut = Math.max(listingCap, opts.pageSize * minPagesToCut);
+  // A reader sends its next request only once its page is handled; with half as many readers
+  // again as requests allowed in flight, one is waiting at the limiter whenever a request ends.
+  const maxReaders = Math.ceil(opts.readers * 1.5);
   // A window read by offset keeps its share of the readers in flight: all of them once alone.
   opts.width = () => Math.floor(opts.readers / Math.max(1, running));
 
@@ -113,7 +116,7 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
       return;
     }
     const fresh: Slot[] = [];
-    while (!stopped && running + fresh.length < opts.readers) {
+    while (!stopped && running + fresh.length < maxReaders) {
       let best: Slot | undefined;
       let bestRemaining = minRowsToCut - 1;
       for (const s of slots) {
