@@ -21,7 +21,7 @@ export class SourceSelector {
     private readonly client: KalturaClient,
     private readonly def: StreamDefinition,
     private readonly log: (message: string) => void,
-    /** Decodes the pages off the main thread; without it, answers are parsed whole where they arrive. */
+    /** Decodes each page as it arrives (the engine's fields and each record's bytes); without it, answers are parsed whole. */
     private readonly decoder?: PageDecoder,
   ) {
     this.current = def.source;

@@ -70,14 +70,14 @@ export function planSync(selections: StreamSelection[]): PlannedStream[] {
 }
 
 export async function runSync(client: KalturaClient, listener: SyncListener, log: Logger, settings: SyncSettings, plan: PlannedStream[]): Promise<SyncResult> {
-  // The read ends with the last whole second before it started. Rows written later in the second
-  // it starts in would enter windows already counted, and offset pages could then skip a row.
   // The login goes out beside the clock request (neither needs the other); a failed login is
   // reported by the streams, whose first request waits for it.
   const login = client.session.ks().then(
     () => undefined,
     () => undefined,
   );
+  // The read ends with the last whole second before it started. Rows written later in the second
+  // it starts in would enter windows already counted, and offset pages could then skip a row.
   const readEnd = (await serverNow(client, log)) - 1;
   await login;
   const result: SyncResult = { failed: [], counts: {} };

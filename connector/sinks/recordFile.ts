@@ -103,7 +103,7 @@ export class RecordFileSink {
   async write(records: Buffer[]): Promise<void> {
     if (records.length === 0) return;
     // No redaction here: records were scrubbed of the session they were read with as each answer
-    // arrived (KalturaTransport's `once`), so a URL that embeds a session does not carry it into a file.
+    // arrived (`answerText`, kaltura/answerText.ts), so a URL that embeds a session does not carry it into a file.
     await this.file.write(this.format.lines(records));
     this.written += records.length;
   }

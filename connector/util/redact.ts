@@ -3,7 +3,7 @@
  * every log line and message text that may quote Kaltura passes through `redact`, so that a secret
  * quoted back by the API (INVALID_KS echoes the KS it could not parse) never reaches a log or a
  * file. Records do not (they are the hot path): the one secret Kaltura's data can hold, the session
- * it was read with, is scrubbed from each answer as it arrives (KalturaTransport's `once`).
+ * it was read with, is scrubbed from each answer as it arrives (`answerText`, kaltura/answerText.ts).
  */
 export class SecretRegistry {
   private readonly secrets: string[] = [];

@@ -31,7 +31,7 @@ export class AirbyteOutput implements SyncListener {
     return this.out.write(msg.estimateMessage(stream, rows));
   }
   records(stream: string, records: Buffer[]): Promise<void> {
-    // Record data was scrubbed of the session it was read with where it arrived (KalturaTransport's `once`).
+    // Record data was scrubbed of the session it was read with where it arrived (`answerText`, kaltura/answerText.ts).
     return this.out.write(msg.recordLines(stream, records, Date.now()));
   }
   checkpoint(stream: string, state: object, recordsSinceLast: number): Promise<void> {

@@ -3,7 +3,7 @@ import { framed } from '../../sinks/framed.js';
 
 // Singer messages, one JSON object per line on stdout. Every line but records passes through the
 // secret registry; records were scrubbed of the session they were read with as each answer
-// arrived (KalturaTransport's `once`), the one secret a URL in them can embed.
+// arrived (`answerText`, kaltura/answerText.ts), the one secret a URL in them can embed.
 
 export function schemaMessage(stream: string, schema: object, keyProperties: string[], bookmarkProperties: string[]): string {
   return line({ type: 'SCHEMA', stream, schema, key_properties: keyProperties, bookmark_properties: bookmarkProperties });
