@@ -4,21 +4,83 @@ import type { KalturaRow, StreamDefinition } from '../streams/definition.js';
 import { RecordShaper } from './records.js';
 
 /**
- * Decodes a stream's list pages as they arrive (see `decodeListPage`): the engine gets the few
- * fields it pages by, each row tagged with its record, serialized once to UTF-8 JSON, which the
- * output writes as it is. The parsed page is garbage as soon as the answer is decoded.
+ * Decodes a stream's list pages as they arrive: the engine gets the few fields it pages by
+ * (`engineFields`), each row tagged with its record, shaped, checked and serialized once to UTF-8
+ * JSON, which the output writes as it is. The parsed page is garbage as soon as it is decoded.
  */
 export class PageDecoder {
+  private readonly fields: string[];
+  /** Compiled with the first page that needs records. */
+  private shaper: RecordShaper | undefined;
+
   constructor(
     private readonly def: StreamDefinition,
-    private readonly options: { records: boolean; fields?: string[] | undefined },
-  ) {}
+    private readonly options: DecodeOptions,
+  ) {
+    this.fields = engineFields(def);
+  }
 
+  /** The transport's decoder: the page with each row tagged with its record (see `recordOf`). */
   readonly decode: AnswerDecoder = (body, ks) => {
-    const page = decodeListPage(this.def, body, ks, this.options);
+    const page = this.decodePage(body, ks);
     if (page?.records) attach(page.objects, page.records);
     return page;
   };
+
+  /**
+   * A successful list page decoded; undefined for anything else (an error answer, a cut body, an
+   * unexpected shape): the transport's ordinary parse then tells what it is.
+   */
+  decodePage(body: Buffer, ks: string | undefined): DecodedPage | undefined {
+    let answer: unknown;
+    try {
+      answer = JSON.parse(answerText(body, ks));
+    } catch {
+      return undefined;
+    }
+    if (answer === null || typeof answer !== 'object') return undefined;
+    const { objectType, totalCount, objects } = answer as Record<string, unknown>;
+    if (typeof objectType !== 'string' || objectType === 'KalturaAPIException' || !Array.isArray(objects)) return undefined;
+    const rows = objects as KalturaRow[];
+    const page: DecodedPage = { objectType, totalCount: totalCount as number, objects: rows.map((row) => this.view(row)) };
+    if (this.options.records) page.records = this.encodeRecords(rows, body.length);
+    return page;
+  }
+
+  private view(row: KalturaRow): KalturaRow {
+    const view: KalturaRow = {};
+    for (const field of this.fields) if (row[field] !== undefined) view[field] = row[field];
+    return view;
+  }
+
+  private encodeRecords(rows: KalturaRow[], sizeHint: number): EncodedRecords {
+    const { def } = this;
+    const shaper = (this.shaper ??= new RecordShaper(def));
+    const selected = this.options.fields;
+    const ends = new Uint32Array(rows.length);
+    let problems: Array<string | null> | undefined;
+    // Records are about the size of the answer (times grow from numbers to RFC 3339 strings).
+    let bytes: Buffer = Buffer.allocUnsafe(sizeHint + 32 * rows.length);
+    let used = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const record = shaper.shape(def.transform ? def.transform(row) : row);
+      const problem = shaper.problems(record);
+      if (problem !== undefined) {
+        problems ??= new Array<string | null>(rows.length).fill(null);
+        problems[i] = problem;
+      } else {
+        const json = JSON.stringify(selected ? project(record, selected) : record);
+        // A UTF-16 unit never takes more than 3 bytes of UTF-8.
+        if (bytes.length - used < json.length * 3) bytes = grown(bytes, used, used + json.length * 3);
+        used += bytes.write(json, used, 'utf8');
+      }
+      ends[i] = used;
+    }
+    const encoded: EncodedRecords = { bytes: bytes.subarray(0, used), ends };
+    if (problems) encoded.problems = problems;
+    return encoded;
+  }
 }
 
 /** A row's record, from a page decoded with records: its UTF-8 JSON, or why it does not match the schema. */
@@ -83,68 +145,6 @@ export function engineFields(def: StreamDefinition): string[] {
   const fields = ['id', ...def.primaryKey.map((path) => path[0]!), def.cursorField, def.tieBreakerField];
   if (def.childOfField) fields.push(def.childOfField);
   return [...new Set(fields)];
-}
-
-/**
- * A successful list page decoded; undefined for anything else (an error answer, a cut body, an
- * unexpected shape): the transport's ordinary parse then tells what it is.
- */
-export function decodeListPage(def: StreamDefinition, body: Buffer, ks: string | undefined, options: DecodeOptions): DecodedPage | undefined {
-  let answer: unknown;
-  try {
-    answer = JSON.parse(answerText(body, ks));
-  } catch {
-    return undefined;
-  }
-  if (answer === null || typeof answer !== 'object') return undefined;
-  const { objectType, totalCount, objects } = answer as Record<string, unknown>;
-  if (typeof objectType !== 'string' || objectType === 'KalturaAPIException' || !Array.isArray(objects)) return undefined;
-  const rows = objects as KalturaRow[];
-  const page: DecodedPage = { objectType, totalCount: totalCount as number, objects: views(def, rows) };
-  if (options.records) page.records = encodeRecords(def, rows, options.fields, body.length);
-  return page;
-}
-
-function views(def: StreamDefinition, rows: KalturaRow[]): KalturaRow[] {
-  const fields = engineFields(def);
-  return rows.map((row) => {
-    const view: KalturaRow = {};
-    for (const field of fields) if (row[field] !== undefined) view[field] = row[field];
-    return view;
-  });
-}
-
-const shapers = new Map<StreamDefinition, RecordShaper>();
-
-function encodeRecords(def: StreamDefinition, rows: KalturaRow[], fields: string[] | undefined, sizeHint: number): EncodedRecords {
-  let shaper = shapers.get(def);
-  if (!shaper) {
-    shaper = new RecordShaper(def);
-    shapers.set(def, shaper);
-  }
-  const ends = new Uint32Array(rows.length);
-  let problems: Array<string | null> | undefined;
-  // Records are about the size of the answer (times grow from numbers to RFC 3339 strings).
-  let bytes: Buffer = Buffer.allocUnsafe(sizeHint + 32 * rows.length);
-  let used = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    const record = shaper.shape(def.transform ? def.transform(row) : row);
-    const problem = shaper.problems(record);
-    if (problem !== undefined) {
-      problems ??= new Array<string | null>(rows.length).fill(null);
-      problems[i] = problem;
-    } else {
-      const json = JSON.stringify(fields ? project(record, fields) : record);
-      // A UTF-16 unit never takes more than 3 bytes of UTF-8.
-      if (bytes.length - used < json.length * 3) bytes = grown(bytes, used, used + json.length * 3);
-      used += bytes.write(json, used, 'utf8');
-    }
-    ends[i] = used;
-  }
-  const encoded: EncodedRecords = { bytes: bytes.subarray(0, used), ends };
-  if (problems) encoded.problems = problems;
-  return encoded;
 }
 
 function grown(bytes: Buffer, used: number, needed: number): Buffer {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeListPage, PageDecoder, recordOf, type DecodedPage } from '../../connector/engine/pageDecoder.js';
+import { PageDecoder, recordOf, type DecodedPage } from '../../connector/engine/pageDecoder.js';
 import { isoSeconds, streamSchema } from '../../connector/engine/records.js';
 import { media } from '../../connector/streams/media.js';
 import { categoryEntries } from '../../connector/streams/categoryEntries.js';
@@ -71,7 +71,7 @@ test('rows walked only for their ids carry no records', () => {
 
 test('a composite primary key is among the fields the engine gets', () => {
   const body = Buffer.from(JSON.stringify({ objects: [{ categoryId: 7, entryId: '0_a', createdAt: 1714564800, status: 2, objectType: 'KalturaCategoryEntry' }], totalCount: 1, objectType: 'KalturaCategoryEntryListResponse' }));
-  const page = decodeListPage(categoryEntries, body, undefined, { records: false })!;
+  const page = new PageDecoder(categoryEntries, { records: false }).decodePage(body, undefined)!;
   assert.deepEqual(page.objects, [{ categoryId: 7, entryId: '0_a', createdAt: 1714564800 }]);
 });
 
@@ -81,7 +81,7 @@ test('anything but a plain list answer is left to the ordinary parse, which tell
   const xml = Buffer.from('<?xml version="1.0"?><xml><result><objects/></result></xml>');
   const noObjects = Buffer.from(JSON.stringify({ totalCount: 0, objectType: 'KalturaMediaListResponse' }));
   for (const body of [error, cut, xml, noObjects, Buffer.from('42')]) {
-    assert.equal(decodeListPage(media, body, ks, { records: true }), undefined, body.toString('utf8').slice(0, 40));
+    assert.equal(new PageDecoder(media, { records: true }).decodePage(body, ks), undefined, body.toString('utf8').slice(0, 40));
   }
 });
 
