@@ -3,7 +3,7 @@ import type { ErrorObject } from 'ajv';
 import { createAjv, describeAjvErrors } from '../util/ajv.js';
 import { readPackageJson } from '../util/paths.js';
 import { readJsonFile } from '../util/files.js';
-import { ConnectorError } from '../kaltura/errors.js';
+import { ConnectorError } from '../util/errors.js';
 import { secrets } from '../util/redact.js';
 import { isObject } from '../util/json.js';
 

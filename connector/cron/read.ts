@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { streamSchema } from '../engine/records.js';
 import type { StreamState } from '../engine/state.js';
 import { planSync, runSync, settingsOf, type SyncListener } from '../engine/sync.js';
-import { ConnectorError } from '../kaltura/errors.js';
+import { ConnectorError } from '../util/errors.js';
 import { describeFailure } from '../kaltura/errorTable.js';
 import { createKalturaClient } from '../kaltura/index.js';
 import { selectionsFromCatalog } from '../protocol/airbyte/catalog.js';

@@ -1,6 +1,6 @@
 import { unlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { ConnectorError } from '../kaltura/errors.js';
+import { ConnectorError } from '../util/errors.js';
 import { parseJsonText } from '../util/files.js';
 import { isObject } from '../util/json.js';
 import { isoSeconds } from '../engine/records.js';

@@ -1,4 +1,4 @@
-import { ConnectorError } from '../kaltura/errors.js';
+import { ConnectorError } from '../util/errors.js';
 import { cursorOf, listingCap, rowKey, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type Page } from './keyset.js';
 import type { KalturaObject } from './records.js';
 

@@ -1,5 +1,5 @@
 import type { KalturaClient } from '../kaltura/client.js';
-import { ConnectorError } from '../kaltura/errors.js';
+import { ConnectorError } from '../util/errors.js';
 import type { KalturaObject } from './records.js';
 import type { Filter, StreamDefinition } from '../streams/definition.js';
 import type { SourceSelector } from './source.js';

@@ -1,4 +1,4 @@
-import { ConnectorError } from '../kaltura/errors.js';
+import { ConnectorError } from '../util/errors.js';
 import type { StreamDefinition } from '../streams/definition.js';
 import { isoSeconds } from './records.js';
 

@@ -1,6 +1,6 @@
 import type { KalturaClient } from '../kaltura/client.js';
 import type { Config } from '../config/config.js';
-import { ConnectorError } from '../kaltura/errors.js';
+import { ConnectorError } from '../util/errors.js';
 import { describeFailure } from '../kaltura/errorTable.js';
 import type { StreamDefinition } from '../streams/definition.js';
 import type { Logger } from '../util/logger.js';

@@ -1,4 +1,5 @@
-import { ConnectorError, KalturaApiError, TransportError, type FailureType } from './errors.js';
+import { KalturaApiError, TransportError } from './errors.js';
+import { ConnectorError, type FailureType } from '../util/errors.js';
 
 /** What we know when an error happens: which call, and who we are, for a message that names the fix. */
 export interface FailureContext {

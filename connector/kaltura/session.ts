@@ -1,5 +1,6 @@
 import type { KalturaTransport } from './transport.js';
-import { ConnectorError, KalturaApiError } from './errors.js';
+import { KalturaApiError } from './errors.js';
+import { ConnectorError } from '../util/errors.js';
 import { describeFailure, type FailureContext } from './errorTable.js';
 import { appTokenHash, hashTypes, type HashType } from './hash.js';
 import { secrets } from '../util/redact.js';

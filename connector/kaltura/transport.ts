@@ -1,7 +1,8 @@
 import pRetry from 'p-retry';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
-import { KalturaApiError, TransportError, ConnectorError } from './errors.js';
+import { KalturaApiError, TransportError } from './errors.js';
+import { ConnectorError } from '../util/errors.js';
 import { isTransientCode, describeFailure } from './errorTable.js';
 import { AdaptiveLimiter } from './limiter.js';
 import type { Logger } from '../util/logger.js';

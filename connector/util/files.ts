@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseTree, ParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
-import { ConnectorError } from '../kaltura/errors.js';
+import { ConnectorError } from './errors.js';
 
 /** Reads a JSON file the user handed us; a missing or malformed file is their config error, said plainly. */
 export async function readJsonFile(path: string, what: string): Promise<unknown> {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../connector/config/config.js';
-import { ConnectorError } from '../../connector/kaltura/errors.js';
+import { ConnectorError } from '../../connector/util/errors.js';
 
 const base = { partner_id: 1, app_token_id: '0_abc', app_token: 'a'.repeat(32) };
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CronOutput } from '../../connector/cron/read.js';
 import { ProgressBoard } from '../../connector/cron/progress.js';
 import { CronStateWriter } from '../../connector/cron/stateFile.js';
-import { ConnectorError } from '../../connector/kaltura/errors.js';
+import { ConnectorError } from '../../connector/util/errors.js';
 import { csvFormat, RecordFileSink } from '../../connector/sinks/recordFile.js';
 import { Logger } from '../../connector/util/logger.js';
 import { tempDir } from '../helpers/cli.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bookmarksFromSingerState, selectionsFromSingerCatalog, singerCatalog } from '../../connector/protocol/singer/catalog.js';
 import { streams } from '../../connector/streams/index.js';
-import { ConnectorError } from '../../connector/kaltura/errors.js';
+import { ConnectorError } from '../../connector/util/errors.js';
 import { defaultSelections, SingerOutput } from '../../connector/protocol/singer/commands.js';
 import { LineWriter } from '../../connector/sinks/lineWriter.js';
 import { Logger } from '../../connector/util/logger.js';

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeFailure, isTransientCode, permissionFor, type FailureContext } from '../../connector/kaltura/errorTable.js';
-import { ConnectorError, KalturaApiError, TransportError, type FailureType } from '../../connector/kaltura/errors.js';
+import { KalturaApiError, TransportError } from '../../connector/kaltura/errors.js';
+import { ConnectorError, type FailureType } from '../../connector/util/errors.js';
 
 const url = 'https://api.region.kaltura.example';
 const ctx: FailureContext = { partnerId: 1984310, appTokenId: '0_o7l19k80', serviceUrl: url };

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonFile, describeJsonError } from '../../connector/util/files.js';
-import { ConnectorError } from '../../connector/kaltura/errors.js';
+import { ConnectorError } from '../../connector/util/errors.js';
 
 const token = '0123456789abcdef0123456789abcdef';
 const dir = mkdtempSync(join(tmpdir(), 'source-kaltura-json-'));

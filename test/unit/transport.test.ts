@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KalturaTransport, backoffFloorMs, isRetryableStatus, retryAfterExtraMs } from '../../connector/kaltura/transport.js';
 import { AdaptiveLimiter } from '../../connector/kaltura/limiter.js';
-import { ConnectorError } from '../../connector/kaltura/errors.js';
+import { ConnectorError } from '../../connector/util/errors.js';
 import { Logger } from '../../connector/util/logger.js';
 
 interface Stub {

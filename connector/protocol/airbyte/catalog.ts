@@ -1,4 +1,4 @@
-import { ConnectorError } from '../../kaltura/errors.js';
+import { ConnectorError } from '../../util/errors.js';
 import { streamSchema } from '../../engine/records.js';
 import type { StreamSelection, SyncMode } from '../../engine/sync.js';
 import { findStream, streams } from '../../streams/index.js';

@@ -1,4 +1,4 @@
-import type { FailureType } from '../../kaltura/errors.js';
+import type { FailureType } from '../../util/errors.js';
 import { secrets } from '../../util/redact.js';
 import type { LogLevel } from '../../util/logger.js';
 import { framed } from '../../sinks/framed.js';

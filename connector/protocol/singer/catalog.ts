@@ -1,4 +1,4 @@
-import { ConnectorError } from '../../kaltura/errors.js';
+import { ConnectorError } from '../../util/errors.js';
 import { streamSchema, type JsonSchema } from '../../engine/records.js';
 import type { StreamSelection } from '../../engine/sync.js';
 import { streams } from '../../streams/index.js';

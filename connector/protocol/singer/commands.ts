@@ -1,7 +1,7 @@
 import { connectorSpec, loadConfig, type Config } from '../../config/config.js';
 import type { StreamState } from '../../engine/state.js';
 import { planSync, runSync, settingsOf, type SyncListener } from '../../engine/sync.js';
-import type { ConnectorError } from '../../kaltura/errors.js';
+import type { ConnectorError } from '../../util/errors.js';
 import { describeFailure } from '../../kaltura/errorTable.js';
 import { createKalturaClient } from '../../kaltura/index.js';
 import { LineWriter } from '../../sinks/lineWriter.js';
