@@ -49,7 +49,11 @@ export class PageDecoder {
 
   private view(row: KalturaRow): KalturaRow {
     const view: KalturaRow = {};
-    for (const field of this.fields) if (row[field] !== undefined) view[field] = row[field];
+    const renamed = this.def.rawFields;
+    for (const field of this.fields) {
+      const value = row[renamed?.[field] ?? field];
+      if (value !== undefined) view[field] = value;
+    }
     return view;
   }
 

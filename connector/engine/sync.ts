@@ -137,6 +137,8 @@ async function syncStream(client: KalturaClient, listener: SyncListener, log: Lo
     sinceCheckpoint = 0;
   };
   try {
+    // A stream this server cannot serve (a missing plugin) that a catalog selects fails alone, at once.
+    if (def.unavailable) throw new ConnectorError('config_error', def.unavailable);
     const from = startOf(incremental ? cursor : undefined, settings);
     if (from === undefined || from <= to) {
       const source = new SourceSelector(client, def, (m) => log.info(m), new PageDecoder(def, { records: true, fields: stream.fields }));

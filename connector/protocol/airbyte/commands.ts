@@ -6,11 +6,11 @@ import { KalturaApiError } from '../../kaltura/errors.js';
 import { type ConnectorError } from '../../util/errors.js';
 import { describeFailure } from '../../kaltura/errorTable.js';
 import { diagnoseSession } from '../../kaltura/diagnosis.js';
-import { streams } from '../../streams/index.js';
+import { announceStreams, describeUnavailable, resolveStreams, type ServerStreams } from '../../streams/resolve.js';
 import { LineWriter } from '../../sinks/lineWriter.js';
 import { Logger } from '../../util/logger.js';
 import { readJsonFile } from '../../util/files.js';
-import { airbyteCatalog, readAirbyteStateFile, selectionsFromCatalog, statesFromAirbyte } from './catalog.js';
+import { airbyteCatalog, checkConfiguredCatalog, readAirbyteStateFile, selectionsFromCatalog, statesFromAirbyte } from './catalog.js';
 import * as msg from './messages.js';
 
 /** Everything Airbyte reads comes on stdout, logs included (as LOG messages). */
@@ -52,17 +52,25 @@ export async function spec(out: AirbyteOutput): Promise<number> {
   return 0;
 }
 
+/**
+ * The streams this server and token can serve: the fixed ones its plugins allow, and one per
+ * metadata profile. Discover logs in for that; a stream the server lacks is not offered (said once).
+ */
 export async function discover(out: AirbyteOutput, configPath: string): Promise<number> {
   return failOnError(out, async () => {
-    await loadConfig(configPath);
-    await out.write(msg.line({ type: 'CATALOG', catalog: airbyteCatalog() }));
+    const config = await loadConfig(configPath);
+    const server = await resolveStreams(createKalturaClient(config, out.log, { retries: 2 }));
+    announceStreams(server, out.log);
+    await out.write(msg.line({ type: 'CATALOG', catalog: airbyteCatalog(server.available) }));
     return 0;
   });
 }
 
 /**
  * `check` always exits 0: a wrong credential is a FAILED status that says what to fix, not a
- * crash. It logs in, reads one row of every stream, and reports what the session can see.
+ * crash. It logs in, reads one row of every fixed stream the server serves, and reports what the
+ * session can see. Streams of plugins the server lacks are listed with the reason, not failed:
+ * the other streams can still be synced.
  */
 export async function check(out: AirbyteOutput, configPath: string): Promise<number> {
   let config: Config;
@@ -74,9 +82,11 @@ export async function check(out: AirbyteOutput, configPath: string): Promise<num
   }
   const client = createKalturaClient(config, out.log, { retries: 2 });
   let diagnosis;
+  let server: ServerStreams;
   try {
     await client.session.ks();
     diagnosis = diagnoseSession(client.session.info!);
+    server = await resolveStreams(client);
   } catch (err) {
     await out.write(msg.connectionStatus('FAILED', describeFailure(err, client.session.failureContext).message));
     return 0;
@@ -84,7 +94,10 @@ export async function check(out: AirbyteOutput, configPath: string): Promise<num
   const readable: string[] = [];
   const unreadable: string[] = [];
   const forbidden: string[] = [];
-  for (const def of streams) {
+  const profileStreams = new Set(server.profiles.map((p) => p.def));
+  for (const def of server.available) {
+    // Profile streams read through metadata_metadata.list like `metadata`: listed, not probed one by one.
+    if (profileStreams.has(def)) continue;
     try {
       const probe = await probeStream(client, def, (m) => diagnosis.warnings.push(m));
       readable.push(`${def.name} (via ${probe.service}.list, ${probe.visible})`);
@@ -95,8 +108,11 @@ export async function check(out: AirbyteOutput, configPath: string): Promise<num
       else unreadable.push(line);
     }
   }
+  diagnosis.warnings.push(...server.warnings);
   for (const warning of diagnosis.warnings) out.log.warn(`check: ${warning}`);
   const parts = [`Session: ${diagnosis.facts.join('; ')}.`, `Readable streams: ${readable.join(', ') || 'none'}.`];
+  if (server.profiles.length) parts.push(`Metadata profile streams: ${server.profiles.map((p) => `${p.def.name} (profile ${p.profile.id})`).join(', ')}.`);
+  if (server.unavailable.length) parts.push(`Not available on this server (discover does not offer them): ${describeUnavailable(server.unavailable)}.`);
   if (unreadable.length) parts.push(`Unreadable: ${unreadable.join(' ')}`);
   if (forbidden.length) parts.push(`Not permitted to this session's role (deselect these streams or add the permission to the role): ${forbidden.join(' ')}`);
   if (diagnosis.warnings.length) parts.push(`Warnings: ${diagnosis.warnings.map((w, i) => `(${i + 1}) ${w}`).join(' ')}`);
@@ -108,9 +124,13 @@ export async function read(out: AirbyteOutput, paths: { config: string; catalog:
   return failOnError(out, async () => {
     const config = await loadConfig(paths.config);
     const catalog = await readJsonFile(paths.catalog, 'catalog');
+    checkConfiguredCatalog(catalog);
     const states = statesFromAirbyte(paths.state ? await readAirbyteStateFile(paths.state) : undefined);
-    const plan = planSync(selectionsFromCatalog(catalog, states));
     const client = createKalturaClient(config, out.log);
+    // The catalog is checked against what this server serves: a stream it lacks fails alone.
+    const server = await resolveStreams(client);
+    for (const warning of server.warnings) out.log.warn(warning);
+    const plan = planSync(selectionsFromCatalog(catalog, states, server));
     const result = await runSync(client, out, out.log, settingsOf(config), plan);
     const summary = Object.entries(result.counts).map(([s, n]) => `${s}: ${n}`).join(', ');
     out.log.info(`Sync finished: ${summary}${result.failed.length ? `; failed streams: ${result.failed.join(', ')}` : ''}`);

@@ -3,6 +3,7 @@ import { streamSchema, type JsonSchema } from '../../engine/records.js';
 import type { StreamSelection } from '../../engine/sync.js';
 import { streams } from '../../streams/index.js';
 import type { StreamDefinition } from '../../streams/definition.js';
+import { catalogStream, type ServerStreams } from '../../streams/resolve.js';
 
 // Singer catalogs: `streams[]` of `tap_stream_id`, `stream`, `schema` and `metadata`, where
 // metadata is a list of `{breadcrumb, metadata}`: `[]` for the stream, `["properties", field]`
@@ -94,7 +95,11 @@ const catalogShape = 'A Singer catalog is {"streams": [{"tap_stream_id": "media"
  * read when its metadata says `selected: true` (or, without `selected`, `selected-by-default`),
  * with the `replication-method` it asks for, INCREMENTAL by default when the stream has a cursor.
  */
-export function selectionsFromSingerCatalog(catalog: unknown, bookmarks: Record<string, unknown>, available: readonly StreamDefinition[] = streams): SingerSelection[] {
+export function selectionsFromSingerCatalog(catalog: unknown, bookmarks: Record<string, unknown>, offered: readonly StreamDefinition[] | ServerStreams = streams): SingerSelection[] {
+  // With the server's streams, a selected stream it cannot serve is kept, to fail alone with the reason.
+  const server = Array.isArray(offered) ? undefined : (offered as ServerStreams);
+  const available = server ? server.available : (offered as readonly StreamDefinition[]);
+  const lookup = (name: string, schema: unknown) => (server ? catalogStream(server, name, schema) : available.find((s) => s.name === name));
   const entries = (catalog as { streams?: unknown } | null)?.streams;
   if (catalog === null || typeof catalog !== 'object' || !Array.isArray(entries)) {
     throw new ConnectorError('config_error', `The catalog has no "streams" list. ${catalogShape}`);
@@ -108,7 +113,7 @@ export function selectionsFromSingerCatalog(catalog: unknown, bookmarks: Record<
       problems.push(`${where} is not an object`);
       return;
     }
-    const e = entry as { tap_stream_id?: unknown; stream?: unknown; metadata?: unknown };
+    const e = entry as { tap_stream_id?: unknown; stream?: unknown; metadata?: unknown; schema?: unknown };
     const name = typeof e.tap_stream_id === 'string' ? e.tap_stream_id : typeof e.stream === 'string' ? e.stream : undefined;
     if (name === undefined) {
       problems.push(`${where} has no "tap_stream_id"`);
@@ -118,7 +123,7 @@ export function selectionsFromSingerCatalog(catalog: unknown, bookmarks: Record<
     if (!metadata) return;
     const streamMd = metadata.get('') ?? {};
     if (!isSelected(streamMd, false)) return;
-    const def = available.find((s) => s.name === name);
+    const def = lookup(name, e.schema);
     if (!def) {
       problems.push(`${where} selects "${name}", which this connector does not offer (its streams are: ${available.map((s) => s.name).join(', ')}); run --discover again`);
       return;
