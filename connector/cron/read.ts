@@ -10,7 +10,7 @@ import { ConnectorError } from '../util/errors.js';
 import { describeFailure } from '../kaltura/errorTable.js';
 import { createKalturaClient } from '../kaltura/index.js';
 import type { KalturaClient } from '../kaltura/client.js';
-import { announceStreams, resolveStreamsOf, StreamsUnresolved, type ServerStreams } from '../streams/resolve.js';
+import { announceStreams, anyServerStreams, resolveStreamsOf, StreamsUnresolved, type ServerStreams } from '../streams/resolve.js';
 import { selectionsFromCatalog } from '../protocol/airbyte/catalog.js';
 import { defaultSelections, exitCodes } from '../protocol/singer/commands.js';
 import { selectionsFromSingerCatalog, type SingerSelection } from '../protocol/singer/catalog.js';
@@ -262,6 +262,8 @@ async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, s
     log.info(loaded.existed ? `State file ${options.stateFile}: ${Object.keys(streamStates).length ? Object.entries(streamStates).map(([s, v]) => `${s} from ${JSON.stringify(v)}`).join(', ') : 'no stream state yet'}` : `State file ${options.stateFile} does not exist yet: this first run reads everything${config.start_date ? ` since ${config.start_date}` : ''}`);
   }
 
+  // Refused before any request: a catalog or a state that no server could take.
+  planSync(catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates, anyServerStreams()) : defaultSelections(streamStates));
   // The streams of this server: every one it serves (what it cannot serve is said once), or the catalog's.
   const client = createKalturaClient(config, log);
   const server = await resolveStreamsOf(client);

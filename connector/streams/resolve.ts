@@ -46,6 +46,15 @@ export async function resolveStreamsOf(client: KalturaClient): Promise<ServerStr
   }
 }
 
+/**
+ * The streams any server may have, without asking one: the fixed streams, and any name a profile
+ * stream could have. Inputs are checked against it before the first request (a catalog naming a
+ * stream no server has, a state that does not parse); the server's own streams decide afterwards.
+ */
+export function anyServerStreams(): ServerStreams {
+  return { available: [...fixedStreams], unavailable: [], profiles: [], warnings: [] };
+}
+
 /** Profiles per request; a partner has a handful, so one page almost always holds them all. */
 const profilePage = 500;
 /** A bound on the profile listing (100,000 profiles): the loop always ends. */

@@ -6,11 +6,11 @@ import { KalturaApiError } from '../../kaltura/errors.js';
 import { type ConnectorError } from '../../util/errors.js';
 import { describeFailure } from '../../kaltura/errorTable.js';
 import { diagnoseSession } from '../../kaltura/diagnosis.js';
-import { announceStreams, describeUnavailable, resolveStreams, type ServerStreams } from '../../streams/resolve.js';
+import { announceStreams, anyServerStreams, describeUnavailable, resolveStreams, type ServerStreams } from '../../streams/resolve.js';
 import { LineWriter } from '../../sinks/lineWriter.js';
 import { Logger } from '../../util/logger.js';
 import { readJsonFile } from '../../util/files.js';
-import { airbyteCatalog, checkConfiguredCatalog, readAirbyteStateFile, selectionsFromCatalog, statesFromAirbyte } from './catalog.js';
+import { airbyteCatalog, readAirbyteStateFile, selectionsFromCatalog, statesFromAirbyte } from './catalog.js';
 import * as msg from './messages.js';
 
 /** Everything Airbyte reads comes on stdout, logs included (as LOG messages). */
@@ -124,8 +124,9 @@ export async function read(out: AirbyteOutput, paths: { config: string; catalog:
   return failOnError(out, async () => {
     const config = await loadConfig(paths.config);
     const catalog = await readJsonFile(paths.catalog, 'catalog');
-    checkConfiguredCatalog(catalog);
     const states = statesFromAirbyte(paths.state ? await readAirbyteStateFile(paths.state) : undefined);
+    // Refused before any request: a catalog or a state that no server could take.
+    planSync(selectionsFromCatalog(catalog, states, anyServerStreams()));
     const client = createKalturaClient(config, out.log);
     // The catalog is checked against what this server serves: a stream it lacks fails alone.
     const server = await resolveStreams(client);

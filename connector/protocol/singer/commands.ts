@@ -6,7 +6,7 @@ import { describeFailure } from '../../kaltura/errorTable.js';
 import { createKalturaClient } from '../../kaltura/index.js';
 import { LineWriter } from '../../sinks/lineWriter.js';
 import { streams } from '../../streams/index.js';
-import { announceStreams, resolveStreams, type ServerStreams } from '../../streams/resolve.js';
+import { announceStreams, anyServerStreams, resolveStreams, type ServerStreams } from '../../streams/resolve.js';
 import type { KalturaClient } from '../../kaltura/client.js';
 import type { StreamDefinition } from '../../streams/definition.js';
 import { readJsonFile } from '../../util/files.js';
@@ -108,7 +108,10 @@ export async function singerSync(paths: SingerSyncPaths, out = new LineWriter(pr
   const code = await inputErrorsExit(log, async () => {
     const config = await loadConfig(paths.config);
     const bookmarks = bookmarksFromSingerState(paths.state ? await readJsonFile(paths.state, 'state') : undefined);
-    inputs = { config, bookmarks, catalog: paths.catalog ? await readJsonFile(paths.catalog, 'catalog') : undefined };
+    const catalog = paths.catalog ? await readJsonFile(paths.catalog, 'catalog') : undefined;
+    // Refused before any request: a catalog or a state that no server could take.
+    planSync(catalog !== undefined ? selectionsFromSingerCatalog(catalog, bookmarks, anyServerStreams()) : defaultSelections(bookmarks));
+    inputs = { config, bookmarks, catalog };
     return exitCodes.ok;
   });
   if (!inputs) return code;
