@@ -5,6 +5,7 @@ import { profileStream, profileStreamBaseName, snakeCase } from '../../connector
 import { catalogStream, type ServerStreams } from '../../connector/streams/resolve.js';
 import { streams } from '../../connector/streams/index.js';
 import { RecordShaper } from '../../connector/engine/records.js';
+import { createAjv } from '../../connector/util/ajv.js';
 
 // The XSD reading and the naming rules of profile streams, on XSDs the emulator does not write.
 
@@ -37,6 +38,9 @@ test('an XSD written by hand (xs: prefix, built-in types, a nested sequence) is 
     ],
   );
   assert.deepEqual(fields[5]!.values, ['A & B', 'C']);
+  // The schema made of it is a valid JSON Schema (draft-07), as every schema the package ships.
+  const schema = profileStream({ id: 1, metadataObjectType: '2', xsd }, 'metadata_hand').def.schema!;
+  assert.doesNotThrow(() => createAjv({ validateSchema: true }).compile(schema));
   assert.deepEqual(fields[7]!.children!.map((c) => [c.element, c.kind]), [['Inner', 'date']]);
 });
 
