@@ -200,7 +200,7 @@ test('a run killed in the middle leaves no half-written file under a final name 
 
   const next = await cron(dir);
   assert.equal(next.code, 0, next.stderr);
-  assert.match(next.stderr, /Removed \d temporary file\(s\) left by an interrupted run/);
+  assert.match(next.stderr, /Removed \d+ temporary file\(s\) left by an interrupted run/);
   assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.') || n.endsWith('.lock')), [], 'no temporary file and no lock left');
   assert.equal(filesOf(dir, 'media').length, 1);
 });
