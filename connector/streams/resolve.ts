@@ -1,5 +1,7 @@
 import type { KalturaClient } from '../kaltura/client.js';
 import { KalturaApiError } from '../kaltura/errors.js';
+import type { FailureContext } from '../kaltura/errorTable.js';
+import { ConnectorError } from '../util/errors.js';
 import type { StreamDefinition } from './definition.js';
 import { streams as fixedStreams } from './index.js';
 import { hasProfileStream, profileIdOfComment, profileStream, profileStreamBaseName, type MetadataProfile, type ProfileStream } from './profileStreams.js';
@@ -31,7 +33,7 @@ export class StreamsUnresolved extends Error {
   constructor(
     override readonly cause: unknown,
     /** The session's context for describing the cause (partner, service URL). */
-    readonly context: Record<string, unknown>,
+    readonly context: FailureContext,
   ) {
     super(`the streams of this Kaltura server could not be listed: ${(cause as Error)?.message ?? String(cause)}`);
   }
@@ -114,6 +116,7 @@ function pluginReason(plugin: string, service: string): string {
 /** Every profile, or why there are none to read. */
 async function listProfiles(client: KalturaClient): Promise<MetadataProfile[] | 'missing' | 'forbidden'> {
   const out: MetadataProfile[] = [];
+  // A page boundary may move while profiles are added: one profile listed twice counts once.
   try {
     for (let pageIndex = 1; pageIndex <= maxProfilePages; pageIndex++) {
       const page = await client.list<MetadataProfile>('metadata_metadataprofile', {
@@ -121,15 +124,14 @@ async function listProfiles(client: KalturaClient): Promise<MetadataProfile[] | 
         pager: { objectType: 'KalturaFilterPager', pageSize: profilePage, pageIndex },
       });
       out.push(...page.objects);
-      if (page.objects.length < profilePage) break;
+      if (page.objects.length < profilePage) return [...new Map(out.map((p) => [p.id, p])).values()];
     }
+    throw new ConnectorError('system_error', `Kaltura listed more than ${maxProfilePages * profilePage} metadata profiles; the connector stops rather than offer only some of their streams.`);
   } catch (err) {
     if (err instanceof KalturaApiError && err.code === 'SERVICE_DOES_NOT_EXISTS') return 'missing';
     if (err instanceof KalturaApiError && err.code === 'SERVICE_FORBIDDEN') return 'forbidden';
     throw err;
   }
-  // A page boundary may move while profiles are added: one profile listed twice counts once.
-  return [...new Map(out.map((p) => [p.id, p])).values()];
 }
 
 /**
