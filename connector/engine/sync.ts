@@ -1,6 +1,6 @@
 import type { KalturaClient } from '../kaltura/client.js';
 import type { Config } from '../config/config.js';
-import { ConnectorError } from '../util/errors.js';
+import { ConnectorError, RunRefusedError } from '../util/errors.js';
 import { describeFailure } from '../kaltura/errorTable.js';
 import type { StreamDefinition } from '../streams/definition.js';
 import type { Logger } from '../util/logger.js';
@@ -69,17 +69,20 @@ export function planSync(selections: StreamSelection[]): PlannedStream[] {
   return selections.map((s) => ({ ...s, cursor: s.mode === 'incremental' ? readState(s.def, s.state) : undefined }));
 }
 
+/** Throws a ConnectorError, before any stream starts, when the whole run is refused (RunRefusedError: a session that would see part of the account); stream failures are in the result. */
 export async function runSync(client: KalturaClient, listener: SyncListener, log: Logger, settings: SyncSettings, plan: PlannedStream[]): Promise<SyncResult> {
   // The login goes out beside the clock request (neither needs the other); a failed login is
   // reported by the streams, whose first request waits for it.
   const login = client.session.ks().then(
     () => undefined,
-    () => undefined,
+    (err: unknown) => err,
   );
   // The read ends with the last whole second before it started. Rows written later in the second
   // it starts in would enter windows already counted, and offset pages could then skip a row.
   const readEnd = (await serverNow(client, log)) - 1;
-  await login;
+  // A session that would see part of the account ends the whole run before any stream starts.
+  const loginFailure = await login;
+  if (loginFailure instanceof RunRefusedError) throw loginFailure;
   const result: SyncResult = { failed: [], counts: {} };
   const feeds = parentFeeds(client, log, settings, plan, readEnd);
   // Streams run side by side; the client's limiter bounds the requests in flight across all of them.
