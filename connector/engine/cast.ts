@@ -58,7 +58,12 @@ function castTo(value: unknown, type: string, format: string | undefined): unkno
 function toInteger(value: unknown): number | undefined {
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'number') return Number.isInteger(value) ? value : undefined;
-  if (typeof value !== 'string' || !integerText.test(value)) return undefined;
+  return typeof value === 'string' ? integerFromText(value) : undefined;
+}
+
+/** Text of an integer (`"12"`, `"-7"`) as that integer; undefined for anything else. */
+export function integerFromText(value: string): number | undefined {
+  if (!integerText.test(value)) return undefined;
   const n = Number(value);
   // Beyond 2^53 the digits would change on the way through a double.
   return Number.isSafeInteger(n) ? n : undefined;
@@ -88,6 +93,6 @@ function toText(value: unknown): string | undefined {
 
 /** Times are unix seconds; the same seconds written as text are still a time. */
 function toTime(value: unknown): string | undefined {
-  const seconds = typeof value === 'string' && integerText.test(value) ? Number(value) : value;
+  const seconds = typeof value === 'string' ? integerFromText(value) : value;
   return typeof seconds === 'number' && Number.isFinite(seconds) ? isoSeconds(seconds) : undefined;
 }

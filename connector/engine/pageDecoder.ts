@@ -1,7 +1,8 @@
 import { answerText } from '../kaltura/answerText.js';
 import type { AnswerDecoder } from '../kaltura/transport.js';
 import type { KalturaRow, StreamDefinition } from '../streams/definition.js';
-import { RecordShaper, type OutputRecord, type RecordRepair } from './records.js';
+import { RecordShaper, streamSchema, type OutputRecord, type RecordRepair } from './records.js';
+import { declaredTypes, integerFromText } from './cast.js';
 import type { Logger } from '../util/logger.js';
 
 /**
@@ -11,6 +12,8 @@ import type { Logger } from '../util/logger.js';
  */
 export class PageDecoder {
   private readonly fields: string[];
+  /** For each of `fields`: whether Kaltura sends it as a number (an integer, or unix seconds). */
+  private readonly numeric: boolean[];
   /** Compiled with the first page that needs records. */
   private shaper: RecordShaper | undefined;
   /** Fields already reported as cast or nulled: one line per stream and field. */
@@ -21,6 +24,11 @@ export class PageDecoder {
     private readonly options: DecodeOptions,
   ) {
     this.fields = engineFields(def);
+    const properties = streamSchema(def).properties;
+    this.numeric = this.fields.map((field) => {
+      const property = properties[field];
+      return property !== undefined && (property.format === 'date-time' || declaredTypes(property).includes('integer'));
+    });
   }
 
   /** The transport's decoder: the page with each row tagged with its record (see `recordOf`). */
@@ -52,7 +60,15 @@ export class PageDecoder {
 
   private view(row: KalturaRow): KalturaRow {
     const view: KalturaRow = {};
-    for (const field of this.fields) if (row[field] !== undefined) view[field] = row[field];
+    const { fields, numeric } = this;
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i]!;
+      const value = row[field];
+      if (value === undefined) continue;
+      // A number Kaltura sent as text (see cast.ts) is a number to the engine too: it filters and
+      // compares by these fields, and its checkpoints are made of them.
+      view[field] = numeric[i] && typeof value === 'string' ? (integerFromText(value) ?? value) : value;
+    }
     return view;
   }
 

@@ -37,6 +37,9 @@ function drift(): void {
       // Numbers as text: cast back, nothing lost, nothing nulled.
       { service: 'media', field: 'version', to: 'string' },
       { service: 'category', field: 'depth', to: 'string' },
+      // The engine pages by these: the key it excludes by, the cursor its state is made of.
+      { service: 'category', field: 'id', to: 'string' },
+      { service: 'category', field: 'updatedAt', to: 'string' },
       // Text that is no number in an integer field of two entries: nulled.
       { service: 'media', field: 'plays', to: 'garbage', ids: bad },
     ],

@@ -105,6 +105,17 @@ test('a time sent as text is still a time; a time that is no time is nulled', ()
   assert.deepEqual(recordOf(page.objects[0]!).nulled, ['lastPlayedAt']);
 });
 
+test('engine fields Kaltura sent as text are numbers to the engine, as in the record', () => {
+  const { page } = decodedWithLog([entry('0_a', { updatedAt: '1714568400', createdAt: 1714564800 })]);
+  assert.deepEqual(page.objects.map(fieldsOf), [{ id: '0_a', updatedAt: 1714568400, createdAt: 1714564800 }]);
+  assert.equal(json(page.objects[0]!).updatedAt, '2024-05-01T13:00:00Z');
+  const body = Buffer.from(JSON.stringify({ objects: [{ categoryId: '7', entryId: '0_a', createdAt: '1714564800', status: 2 }], totalCount: 1, objectType: 'KalturaCategoryEntryListResponse' }));
+  const links = new PageDecoder(categoryEntries, { records: false }).decodePage(body, undefined)!;
+  assert.deepEqual(links.objects, [{ categoryId: 7, entryId: '0_a', createdAt: 1714564800 }], 'an integer key and a time, each as a number');
+  const odd = new PageDecoder(categoryEntries, { records: false }).decodePage(Buffer.from(JSON.stringify({ objects: [{ categoryId: '7.5', entryId: '12', createdAt: 1 }], totalCount: 1, objectType: 'X' })), undefined)!;
+  assert.deepEqual(odd.objects, [{ categoryId: '7.5', entryId: '12', createdAt: 1 }], 'text that is no integer, and a text key, stay as they are');
+});
+
 test('a required key of no usable type leaves the row without a record, with the reason', () => {
   const page = decoded([entry('0_a'), { ...entry('x'), id: null }, entry('0_c')]);
   assert.equal(recordOf(page.objects[1]!).json, undefined);
