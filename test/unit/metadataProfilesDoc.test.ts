@@ -20,6 +20,6 @@ test('the example in docs/metadata-profiles.md: the schema and the record are wh
   assert.deepEqual(JSON.parse(schema), stream.def.schema);
   const shaper = new RecordShaper(stream.def);
   const shaped = shaper.shape(stream.def.transform!({ id: 9000123, metadataProfileVersion: 3, objectId: '0_abcd1234', createdAt: 1619000000, updatedAt: 1619884999, xml }));
-  assert.equal(shaper.problems(shaped), undefined);
+  assert.equal(shaper.repair(shaped), undefined);
   assert.deepEqual(JSON.parse(JSON.stringify(shaped)), JSON.parse(record));
 });

@@ -74,7 +74,14 @@ test('a value that does not fit its column is passed to the shaping as it is (ne
   const shaper = new RecordShaper(def);
   const good = shaper.shape(row('<metadata><When>1600000000</When></metadata>'));
   assert.equal(good.when, '2020-09-13T12:26:40Z', 'a single date becomes RFC 3339 in the shaping, like every other time');
-  assert.equal(shaper.problems(good), undefined);
+  assert.equal(shaper.repair(good), undefined);
+  // The shaping's rule for values of another type: not a date, so nulled (the record is kept, the repair says so).
+  const drifted = shaper.shape(row('<metadata><When>yesterday</When><N>12</N></metadata>'));
+  const repair = shaper.repair(drifted)!;
+  assert.deepEqual(repair.nulled.map((f) => f.field), ['when']);
+  assert.equal(drifted.when, null);
+  assert.equal(drifted.n, 12);
+  assert.equal(repair.problem, undefined);
 });
 
 test('a catalog names a profile stream by the id its schema carries: a changed system name reads under the catalog\'s name; a gone profile fails alone', () => {
