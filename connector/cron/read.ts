@@ -271,14 +271,6 @@ async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, s
 
   // Refused before any request: a catalog or a state that no server could take.
   planSync(catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates, anyServerStreams()) : defaultSelections(streamStates));
-  // The streams of this server: every one it serves (what it cannot serve is said once), or the catalog's.
-  const client = createKalturaClient(config, log);
-  const server = await resolveStreamsOf(client);
-  if (catalog === undefined) announceStreams(server, log);
-  else for (const warning of server.warnings) log.warn(warning);
-  const selections = catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates, server) : defaultSelections(streamStates, server.available);
-  const plan = planSync(selections);
-
   const dir = resolve(options.outputDir);
   try {
     await mkdir(dir, { recursive: true });
@@ -288,6 +280,14 @@ async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, s
   }
   const removed = await removeStaleTempFiles(dir, (name) => outputFilePattern.test(name));
   if (removed.length > 0) log.info(`Removed ${removed.length} temporary file(s) left by an interrupted run: ${removed.join(', ')}`);
+
+  // The streams of this server: every one it serves (what it cannot serve is said once), or the catalog's.
+  const client = createKalturaClient(config, log);
+  const server = await resolveStreamsOf(client);
+  if (catalog === undefined) announceStreams(server, log);
+  else for (const warning of server.warnings) log.warn(warning);
+  const selections = catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates, server) : defaultSelections(streamStates, server.available);
+  const plan = planSync(selections);
 
   // Names carry the start second: a run that follows another within the same second waits for the next.
   let stamp = startedAt;
