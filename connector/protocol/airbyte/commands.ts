@@ -3,7 +3,7 @@ import { planSync, runSync, settingsOf, type SyncListener } from '../../engine/s
 import { probeStream } from '../../engine/perParent.js';
 import { createKalturaClient } from '../../kaltura/index.js';
 import { KalturaApiError } from '../../kaltura/errors.js';
-import { type ConnectorError } from '../../util/errors.js';
+import { RunRefusedError, type ConnectorError } from '../../util/errors.js';
 import { describeFailure } from '../../kaltura/errorTable.js';
 import { diagnoseSession } from '../../kaltura/diagnosis.js';
 import { announceStreams, anyServerStreams, describeUnavailable, resolveStreams, type ServerStreams } from '../../streams/resolve.js';
@@ -126,10 +126,21 @@ export async function read(out: AirbyteOutput, paths: { config: string; catalog:
     const catalog = await readJsonFile(paths.catalog, 'catalog');
     const states = statesFromAirbyte(paths.state ? await readAirbyteStateFile(paths.state) : undefined);
     // Refused before any request: a catalog or a state that no server could take.
-    planSync(selectionsFromCatalog(catalog, states, anyServerStreams()));
+    const asked = planSync(selectionsFromCatalog(catalog, states, anyServerStreams()));
     const client = createKalturaClient(config, out.log);
     // The catalog is checked against what this server serves: a stream it lacks fails alone.
-    const server = await resolveStreams(client);
+    let server: ServerStreams;
+    try {
+      server = await resolveStreams(client);
+    } catch (err) {
+      // A session refused for the whole run stays one error; anything else (Kaltura out of
+      // reach, a login that fails) fails each selected stream with its cause, as a read would.
+      if (err instanceof RunRefusedError) throw err;
+      const error = describeFailure(err, { ...client.session.failureContext });
+      for (const { def } of asked) await out.failed(def.name, error);
+      out.log.error(error.message);
+      return 1;
+    }
     for (const warning of server.warnings) out.log.warn(warning);
     const plan = planSync(selectionsFromCatalog(catalog, states, server));
     const result = await runSync(client, out, out.log, settingsOf(config), plan);
