@@ -4,7 +4,7 @@ import type { StreamSelection, SyncMode } from '../../engine/sync.js';
 import { findStream, streams } from '../../streams/index.js';
 import { createAjv, describeAjvErrors } from '../../util/ajv.js';
 import { readPackageJson } from '../../util/paths.js';
-import { describeJsonError, parseJsonText, readTextFile } from '../../util/files.js';
+import { checkDepth, describeJsonError, parseJsonText, readTextFile } from '../../util/files.js';
 import { isObject } from '../../util/json.js';
 
 export function airbyteCatalog(): object {
@@ -34,6 +34,12 @@ export function selectionsFromCatalog(catalog: unknown, states: Map<string, unkn
     throw new ConnectorError('config_error', `The catalog is not a valid configured catalog:\n- ${describeAjvErrors(validateCatalog.errors, 'catalog').join('\n- ')}`);
   }
   const configured = (catalog as { streams: ConfiguredStream[] }).streams;
+  const names = configured.map((c) => c.stream.name);
+  const twice = [...new Set(names.filter((name, i) => names.indexOf(name) !== i))];
+  if (twice.length > 0) {
+    // Read twice, a stream would deliver every record twice and interleave two sequences of states.
+    throw new ConnectorError('config_error', `The catalog lists ${twice.map((n) => `"${n}"`).join(', ')} more than once. List each stream once, with the sync mode it should be read in.`);
+  }
   const unknown = configured.map((c) => c.stream.name).filter((name) => !findStream(name));
   if (unknown.length > 0) {
     throw new ConnectorError('config_error', `The catalog names ${unknown.map((n) => `"${n}"`).join(', ')}, which this connector does not offer. Its streams are: ${streams.map((s) => s.name).join(', ')}. Run discover again and rebuild the catalog.`);
@@ -81,6 +87,7 @@ export function statesFromAirbyte(input: unknown): Map<string, unknown> {
  */
 export async function readAirbyteStateFile(path: string): Promise<unknown> {
   const text = await readTextFile(path, 'state');
+  checkDepth(text, path, 'state');
   try {
     return parseJsonText(text, path, 'state');
   } catch (err) {
