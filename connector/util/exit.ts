@@ -36,7 +36,11 @@ const full: Record<string, string> = { ENOSPC: 'the disk is full (ENOSPC)', EDQU
  * Unix tool: exit 141, no message (there is nowhere to print it, or nobody reading), nothing more
  * written. stdout redirected to a full disk is said on stderr, exit 3.
  */
+let watching = false;
+
 export function watchStdio(name: string): void {
+  if (watching) return;
+  watching = true;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     const reason = full[err.code ?? ''];
     if (reason === undefined || closed.has(err.code ?? '')) exitNow(exitCodes.outputClosed);

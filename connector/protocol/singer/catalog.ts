@@ -4,7 +4,7 @@ import type { StreamSelection } from '../../engine/sync.js';
 import { streams } from '../../streams/index.js';
 import type { StreamDefinition } from '../../streams/definition.js';
 import { createAjv } from '../../util/ajv.js';
-import { isObject } from '../../util/json.js';
+import { excerpt, isObject } from '../../util/json.js';
 import { readPackageJson } from '../../util/paths.js';
 
 // Singer catalogs: `streams[]` of `tap_stream_id`, `stream`, `schema` and `metadata`, where
@@ -185,7 +185,7 @@ function replicationMethod(def: StreamDefinition, md: Record<string, unknown>, w
   const key = replicationKeyOf(def);
   const asked = md['replication-method'] ?? md['forced-replication-method'];
   if (asked !== undefined && asked !== 'FULL_TABLE' && asked !== 'INCREMENTAL') {
-    problems.push(`${where}: replication-method ${JSON.stringify(asked)} is not supported; use "INCREMENTAL"${key ? '' : ' (not for this stream: it has no replication key)'} or "FULL_TABLE"`);
+    problems.push(`${where}: replication-method ${excerpt(asked, 60)} is not supported; use "INCREMENTAL"${key ? '' : ' (not for this stream: it has no replication key)'} or "FULL_TABLE"`);
     return undefined;
   }
   const method: ReplicationMethod = (asked as ReplicationMethod | undefined) ?? (key ? 'INCREMENTAL' : 'FULL_TABLE');
@@ -196,7 +196,7 @@ function replicationMethod(def: StreamDefinition, md: Record<string, unknown>, w
     }
     const replicationKey = md['replication-key'];
     if (replicationKey !== undefined && replicationKey !== key) {
-      problems.push(`${where}: replication-key ${JSON.stringify(replicationKey)} is not supported; this stream's only replication key is "${key}"`);
+      problems.push(`${where}: replication-key ${excerpt(replicationKey, 60)} is not supported; this stream's only replication key is "${key}"`);
       return undefined;
     }
   }
