@@ -7,25 +7,36 @@ import { exitCodes } from './exitCodes.js';
 const cleanups = new Set<() => void>();
 let exiting = false;
 
+let hooked = false;
+
 /** Runs `cleanup` if the process ends abruptly; the returned function unregisters it. */
 export function onAbruptExit(cleanup: () => void): () => void {
+  if (!hooked) {
+    hooked = true;
+    // Also an exit nobody planned (an exception thrown outside any promise chain): cleanups
+    // still registered then belong to a run that did not end its own way.
+    process.on('exit', runCleanups);
+  }
   cleanups.add(cleanup);
   return () => cleanups.delete(cleanup);
 }
 
 /** Runs every registered cleanup, then exits with `code`. */
 export function exitNow(code: number): never {
-  if (!exiting) {
-    exiting = true;
-    for (const cleanup of cleanups) {
-      try {
-        cleanup();
-      } catch {
-        // the others still run
-      }
+  runCleanups();
+  process.exit(code);
+}
+
+function runCleanups(): void {
+  if (exiting) return;
+  exiting = true;
+  for (const cleanup of cleanups) {
+    try {
+      cleanup();
+    } catch {
+      // the others still run
     }
   }
-  process.exit(code);
 }
 
 const closed = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
