@@ -13,7 +13,7 @@ import { createKalturaClient } from '../kaltura/index.js';
 import { selectionsFromCatalog } from '../protocol/airbyte/catalog.js';
 import { defaultSelections, selectionsFromNames, type RequestedStream } from '../protocol/selections.js';
 import { selectionsFromSingerCatalog, type SingerSelection } from '../protocol/singer/catalog.js';
-import { removeStaleTempFiles, type Opener } from '../sinks/atomicFile.js';
+import { removeStaleTempFiles } from '../sinks/atomicFile.js';
 import { LockFile } from '../sinks/lockFile.js';
 import { OutputError } from '../sinks/outputError.js';
 import { RecordFileSink, recordFormat, type OutputFormat } from '../sinks/recordFile.js';
@@ -204,7 +204,7 @@ interface Prepared {
   sinks: Map<string, RecordFileSink>;
 }
 
-export async function cronRead(options: CronReadOptions, stderr: ProgressOutput = process.stderr, open?: Opener): Promise<number> {
+export async function cronRead(options: CronReadOptions, stderr: ProgressOutput = process.stderr): Promise<number> {
   const startedAt = new Date();
   const board = new ProgressBoard(stderr, { intervalMs: (options.progressIntervalSeconds ?? 10) * 1000 });
   const log = new Logger((level, message) => board.log(level, message));
@@ -234,7 +234,7 @@ export async function cronRead(options: CronReadOptions, stderr: ProgressOutput 
   try {
     let prepared: Prepared;
     try {
-      prepared = await prepare(options, startedAt, log, sinks, (l) => (lock = l), open);
+      prepared = await prepare(options, startedAt, log, sinks, (l) => (lock = l));
     } catch (err) {
       for (const sink of sinks.values()) await sink.discard();
       // Whatever went wrong here, nothing was read and no file was changed.
@@ -277,7 +277,7 @@ export async function cronRead(options: CronReadOptions, stderr: ProgressOutput 
 }
 
 /** Everything checked before a request is sent: a bad input changes no file. */
-async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, sinks: Map<string, RecordFileSink>, locked: (lock: LockFile) => void, open?: Opener): Promise<Prepared> {
+async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, sinks: Map<string, RecordFileSink>, locked: (lock: LockFile) => void): Promise<Prepared> {
   const config = await loadConfig(options.config);
   const catalog = options.catalog ? await readJsonFile(options.catalog, 'catalog') : undefined;
 
@@ -319,7 +319,7 @@ async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, s
   for (const s of selections) {
     const path = join(dir, outputFileName(s.def.name, startedAt, options.output, config.partner_id, runId));
     const columns = s.fields ?? Object.keys(streamSchema(s.def).properties);
-    sinks.set(s.def.name, await RecordFileSink.open(path, recordFormat(options.output, columns), open));
+    sinks.set(s.def.name, await RecordFileSink.open(path, recordFormat(options.output, columns)));
   }
   return { config, selections, plan, state, sinks };
 }
