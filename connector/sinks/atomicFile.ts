@@ -1,4 +1,4 @@
-import { closeSync, unlinkSync } from 'node:fs';
+import { closeSync, readFileSync, unlinkSync } from 'node:fs';
 import { link, open as openFile, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { asOutputError } from './outputError.js';
@@ -196,9 +196,24 @@ export async function syncDirectory(dir: string): Promise<void> {
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM: the process exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * Linux: a killed process whose parent is gone too waits as a zombie until init reaps it (seconds,
+ * under some inits). It still answers to its pid, but it runs nothing and holds nothing.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 3, after the command in parentheses (which may hold spaces).
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
   }
 }

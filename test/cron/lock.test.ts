@@ -4,10 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { isAlive, removeStaleTempFiles } from '../../connector/sinks/atomicFile.js';
 import { LockFile } from '../../connector/sinks/lockFile.js';
 import { repoRoot, tempDir } from '../helpers/cli.js';
 
@@ -103,4 +104,28 @@ test('a lock naming a live process whose start time differs (a reused pid) is st
   assert.ok(!(held instanceof LockFile));
   assert.equal(held.holder, 'process 4242 on etl-2, since 2026-12-01T00:00:00Z');
   assert.notEqual(hostname(), 'etl-2');
+});
+
+test('a lock, or a temporary file, of a killed process waiting as a zombie to be reaped is stale', async () => {
+  // `sleep 0` exits at once, but its parent (sh, turned into `sleep 30`) never reaps it: a zombie,
+  // as a run killed with its parent becomes under an init that reaps late.
+  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const [pidText] = (await once(parent.stdout, 'data')) as [Buffer];
+    const zombie = Number(pidText.toString().trim());
+    for (let i = 0; i < 200 && !/\) Z /.test(readFileSync(`/proc/${zombie}/stat`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(readFileSync(`/proc/${zombie}/stat`, 'utf8'), /\) Z /, 'the child is a zombie');
+    assert.equal(isAlive(zombie), false);
+
+    const dir = tempDir();
+    const path = join(dir, 'state.json.lock');
+    writeFileSync(path, `${zombie}\n`);
+    const taken = await LockFile.acquire(path);
+    assert.ok(taken instanceof LockFile, 'taken over');
+    await taken.release();
+    writeFileSync(join(dir, `.media-20261122T071500Z-p1-0000abcd.csv.${zombie}.tmp`), 'x');
+    assert.deepEqual(await removeStaleTempFiles(dir), [`.media-20261122T071500Z-p1-0000abcd.csv.${zombie}.tmp`]);
+  } finally {
+    parent.kill('SIGKILL');
+  }
 });
