@@ -1,6 +1,6 @@
 import type { KalturaClient } from '../kaltura/client.js';
 import type { Config } from '../config/config.js';
-import { ConnectorError } from '../util/errors.js';
+import { ConnectorError, RunRefusedError } from '../util/errors.js';
 import { describeFailure } from '../kaltura/errorTable.js';
 import type { StreamDefinition } from '../streams/definition.js';
 import type { Logger } from '../util/logger.js';
@@ -32,8 +32,12 @@ export interface StreamSelection {
 export interface SyncListener {
   started(stream: string): Promise<void>;
   estimate(stream: string, rows: number): Promise<void>;
-  /** Each record as UTF-8 JSON: the schema's fields (or those selected) in schema order. */
-  records(stream: string, records: Buffer[]): Promise<void>;
+  /**
+   * Each record as UTF-8 JSON: the schema's fields (or those selected) in schema order. `nulled`
+   * (rarely given) maps a record's index to the fields set to null because Kaltura sent a value
+   * that could not be given in the declared type.
+   */
+  records(stream: string, records: Buffer[], nulled?: ReadonlyMap<number, readonly string[]>): Promise<void>;
   checkpoint(stream: string, state: StreamState, recordsSinceLast: number): Promise<void>;
   completed(stream: string, recordCount: number): Promise<void>;
   failed(stream: string, error: ConnectorError, recordCount: number): Promise<void>;
@@ -69,17 +73,20 @@ export function planSync(selections: StreamSelection[]): PlannedStream[] {
   return selections.map((s) => ({ ...s, cursor: s.mode === 'incremental' ? readState(s.def, s.state) : undefined }));
 }
 
+/** Throws a ConnectorError, before any stream starts, when the whole run is refused (RunRefusedError: a session that would see part of the account); stream failures are in the result. */
 export async function runSync(client: KalturaClient, listener: SyncListener, log: Logger, settings: SyncSettings, plan: PlannedStream[]): Promise<SyncResult> {
   // The login goes out beside the clock request (neither needs the other); a failed login is
   // reported by the streams, whose first request waits for it.
   const login = client.session.ks().then(
     () => undefined,
-    () => undefined,
+    (err: unknown) => err,
   );
   // The read ends with the last whole second before it started. Rows written later in the second
   // it starts in would enter windows already counted, and offset pages could then skip a row.
   const readEnd = (await serverNow(client, log)) - 1;
-  await login;
+  // A session that would see part of the account ends the whole run before any stream starts.
+  const loginFailure = await login;
+  if (loginFailure instanceof RunRefusedError) throw loginFailure;
   const result: SyncResult = { failed: [], counts: {} };
   const feeds = parentFeeds(client, log, settings, plan, readEnd);
   // Streams run side by side; the client's limiter bounds the requests in flight across all of them.
@@ -139,7 +146,7 @@ async function syncStream(client: KalturaClient, listener: SyncListener, log: Lo
   try {
     const from = startOf(incremental ? cursor : undefined, settings);
     if (from === undefined || from <= to) {
-      const source = new SourceSelector(client, def, (m) => log.info(m), new PageDecoder(def, { records: true, fields: stream.fields }));
+      const source = new SourceSelector(client, def, (m) => log.info(m), new PageDecoder(def, { records: true, fields: stream.fields, log }));
       const options = { client, def, source, pageSize: settings.pageSize, readers: settings.readers, log: (m: string) => log.info(m) };
       // The reader follows the list: batches of parents, no idNotIn, or the windowed keyset reader.
       const pages = def.parents ? readPerParent(options, { from, to }, walkOf(def, parents)) : def.boundary === 'client' ? readBoundaryKeyset(options, { from, to }) : readWindows(options, { from, to });
@@ -149,16 +156,18 @@ async function syncStream(client: KalturaClient, listener: SyncListener, log: Lo
           progress.expect(page.totalCount);
         }
         const out: Buffer[] = [];
+        let nulled: Map<number, readonly string[]> | undefined;
         for (const row of page.rows) {
           const record = recordOf(row);
           if (record.json) {
+            if (record.nulled) (nulled ??= new Map()).set(out.length, record.nulled);
             out.push(record.json);
             continue;
           }
           invalid += 1;
           log.warn(`${def.name}: record ${rowKey(def, row, '/')} does not match schemas/${def.schemaFile} and was not written: ${record.problems}`);
         }
-        if (out.length > 0) await listener.records(def.name, out);
+        if (out.length > 0) await listener.records(def.name, out, nulled);
         recordCount += out.length;
         sinceCheckpoint += out.length;
         progress.page(out.length);

@@ -92,11 +92,11 @@ test('a blocked partner and a blocked user are config errors that say so', async
   assert.match(user.message, /Unblock the user/);
 });
 
-test('a USER session without list:* passes check with a warning that it sees only its own entries', async () => {
-  const { status, message } = await checkStatus(tokenConfig('user'));
+test('a USER session with list:* passes check; a stream its role may not list is named with the permission that grants it', async () => {
+  // A USER token without list:* is refused outright (test/connector/userToken.test.ts).
+  const { status, message } = await checkStatus(tokenConfig('userList'));
   assert.equal(status, 'SUCCEEDED');
-  assert.match(message, /USER session without list:\*/);
-  assert.match(message, /sessionType ADMIN|list:\*/);
+  assert.match(message, /session type USER \(0\)/);
   // The USER role may not list users: check names the refused action and the permission that grants it.
   assert.match(message, /Not permitted to this session's role.*users: .*user->list \(SERVICE_FORBIDDEN\).*ADMIN_BASE/);
 });
@@ -167,7 +167,7 @@ function statusesOf(messages: Array<Record<string, any>>, stream: string): strin
 
 test('a stream refused by the session fails alone; the other streams complete and the exit code is non-zero', async () => {
   // A USER session may list categories but not users (user.list needs ADMIN_BASE).
-  const run = await runConnector(['read', '--config', tokenConfig('user'), '--catalog', fx.catalog([['users', 'incremental'], ['categories', 'full_refresh']])]);
+  const run = await runConnector(['read', '--config', tokenConfig('userList'), '--catalog', fx.catalog([['users', 'incremental'], ['categories', 'full_refresh']])]);
   assert.notEqual(run.code, 0);
   assertValidMessages(run.messages);
   const errors = ofType(run.messages, 'TRACE').filter((m) => m.trace.type === 'ERROR');
@@ -334,5 +334,33 @@ test('HTTP 404 at service_url is a config problem naming the URL, sent once', as
     assert.equal(site.requests(), 1, 'a 404 is not retried');
   } finally {
     site.close();
+  }
+});
+
+test('a token value pasted upper-cased is said to be upper-cased, and neither form of it is printed', async () => {
+  const t = fx.emulator.tokens.admin!;
+  const upper = t.token.toUpperCase();
+  assert.notEqual(upper, t.token, 'the emulator token has letters');
+  for (const hashType of [t.hashType, undefined]) {
+    const run = await runConnector(['check', '--config', tokenConfig('admin', { app_token: upper, hash_type: hashType })]);
+    const [status] = ofType(run.messages, 'CONNECTION_STATUS');
+    assert.equal(status?.connectionStatus.status, 'FAILED');
+    assert.match(status!.connectionStatus.message, /^app_token looks upper-cased/);
+    assert.match(status!.connectionStatus.message, /Kaltura token values are 32 lower-case hex characters: paste it as Kaltura shows it/);
+    for (const form of [upper, t.token]) assert.ok(!(run.stdout + run.stderr).toLowerCase().includes(form.toLowerCase().slice(0, 8)), 'no part of the token is printed');
+  }
+  const read = await runConnector(['read', '--config', tokenConfig('admin', { app_token: upper }), '--catalog', fx.catalog([['categories', 'full_refresh']])]);
+  assert.notEqual(read.code, 0);
+  const [error] = ofType(read.messages, 'TRACE').filter((m) => m.trace.type === 'ERROR');
+  assert.equal(error?.trace.error.failure_type, 'config_error');
+  assert.match(error!.trace.error.message, /looks upper-cased/);
+});
+
+test('hash_type is accepted in any letter case', async () => {
+  const t = fx.emulator.tokens.admin!;
+  for (const spelling of [t.hashType.toLowerCase(), t.hashType.charAt(0) + t.hashType.slice(1).toLowerCase()]) {
+    const { status, logs } = await checkStatus(tokenConfig('admin', { hash_type: spelling }));
+    assert.equal(status, 'SUCCEEDED', spelling);
+    assert.ok(!logs.some((l) => /Set hash_type to/.test(l)), `${spelling}: the configured hash type was used, not detected`);
   }
 });
