@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -12,12 +13,16 @@ import { createKalturaClient } from '../kaltura/index.js';
 import type { KalturaClient } from '../kaltura/client.js';
 import { announceStreams, anyServerStreams, resolveStreamsOf, StreamsUnresolved, type ServerStreams } from '../streams/resolve.js';
 import { selectionsFromCatalog } from '../protocol/airbyte/catalog.js';
-import { defaultSelections, exitCodes } from '../protocol/singer/commands.js';
+import { defaultSelections, selectionsFromNames, type RequestedStream } from '../protocol/selections.js';
 import { selectionsFromSingerCatalog, type SingerSelection } from '../protocol/singer/catalog.js';
 import { removeStaleTempFiles } from '../sinks/atomicFile.js';
 import { LockFile } from '../sinks/lockFile.js';
+import { OutputError } from '../sinks/outputError.js';
 import { RecordFileSink, recordFormat, type OutputFormat } from '../sinks/recordFile.js';
+import { exitNow, onAbruptExit } from '../util/exit.js';
+import { exitCodes } from '../util/exitCodes.js';
 import { readJsonFile } from '../util/files.js';
+import { excerpt } from '../util/json.js';
 import { Logger } from '../util/logger.js';
 import { secrets } from '../util/redact.js';
 import { ProgressBoard, type ProgressOutput } from './progress.js';
@@ -27,6 +32,8 @@ export interface CronReadOptions {
   config: string;
   /** An Airbyte configured catalog or a Singer catalog; without it every stream is read. */
   catalog?: string;
+  /** `--streams`: the streams to read, instead of a catalog. */
+  streams?: RequestedStream[];
   output: OutputFormat;
   outputDir: string;
   stateFile?: string;
@@ -34,13 +41,24 @@ export interface CronReadOptions {
   progressIntervalSeconds?: number;
 }
 
-/** `<stream>-<UTC time the run started>.<csv|jsonl>`, e.g. `media-20261122T071500Z.csv`. */
-export function outputFileName(stream: string, startedAt: Date, format: OutputFormat): string {
+/**
+ * `<stream>-<UTC time the run started>-p<partner id>-<run id>.<csv|jsonl>`, e.g.
+ * `media-20261122T071500Z-p2093031-5f0c9a1e.csv`: names sort by time, say whose account they hold,
+ * and two runs started in the same second (two partners, or an incremental run beside a full
+ * refresh) never pick the same name.
+ */
+export function outputFileName(stream: string, startedAt: Date, format: OutputFormat, partnerId: number, runId: string): string {
   const stamp = startedAt.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-  return `${stream}-${stamp}.${format}`;
+  return `${stream}-${stamp}-p${partnerId}-${runId}.${format}`;
 }
 
-const outputFilePattern = /^[A-Za-z0-9_]+-\d{8}T\d{6}Z\.(csv|jsonl)$/;
+/** A new run id: 8 hex digits, random (not a pid: pids repeat, across containers too). */
+export function newRunId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/** Files of this module's naming, and of earlier versions' (`media-20261122T071500Z.csv`). */
+const outputFilePattern = /^[A-Za-z0-9_]+-\d{8}T\d{6}Z(-p\d+-[0-9a-f]{8})?\.(csv|jsonl)$/;
 
 interface Outcome {
   stream: string;
@@ -49,6 +67,8 @@ interface Outcome {
   file?: string;
   stateSaved: boolean;
   error?: string;
+  /** The stream failed because its file could not be written (a full disk). */
+  unwritable?: boolean;
 }
 
 /**
@@ -108,6 +128,7 @@ export class CronOutput implements SyncListener {
     const sink = this.sink(stream);
     const outcome: Outcome = this.outcomes.get(stream) ?? { stream, records: recordCount, stateSaved: false };
     outcome.error = error.message;
+    if (error instanceof OutputError) outcome.unwritable = true;
     this.outcomes.set(stream, outcome);
     if (error.internalMessage) this.log.debug(error.internalMessage);
     try {
@@ -119,9 +140,17 @@ export class CronOutput implements SyncListener {
         if (state && this.state && sink.markedRecordCount > 0) {
           await sink.commitMarked();
           this.committed.add(stream);
+          try {
+            await this.state.save(stream, state);
+          } catch (err) {
+            // A file the state does not cover would be read again into the next run's file: the
+            // rows would arrive twice. Without its state, the kept part is not kept.
+            unlinkSync(sink.path);
+            outcome.records = 0;
+            throw err;
+          }
           outcome.file = sink.path;
           outcome.records = sink.markedRecordCount;
-          await this.state.save(stream, state);
           outcome.stateSaved = true;
           this.log.warn(`${stream}: kept the ${sink.markedRecordCount.toLocaleString('en-US')} records read before the failure in ${basename(sink.path)}; the state file now covers them, and the next run goes on from there`);
         } else {
@@ -139,9 +168,15 @@ export class CronOutput implements SyncListener {
       }
     } catch (err) {
       await sink.discard().catch(() => undefined);
-      this.log.error(`${stream}: could not keep its file or state after the failure: ${(err as Error).message}; the state file is unchanged for it`);
+      if (err instanceof OutputError) outcome.unwritable = true;
+      this.log.error(`${stream}: could not keep its file or state after the failure: ${(err as Error).message}; no file is kept for it and the state file is unchanged for it`);
     }
     this.board.finish(stream, 'failed', outcome.records);
+  }
+
+  /** Whether a stream failed because the disk (or quota) was full. */
+  get unwritable(): boolean {
+    return [...this.outcomes.values()].some((o) => o.unwritable);
   }
 
   /** For a signal: drop every file not yet complete. */
@@ -181,15 +216,20 @@ export async function cronRead(options: CronReadOptions, stderr: ProgressOutput 
   let stateWriter: CronStateWriter | undefined;
   const sinks = new Map<string, RecordFileSink>();
 
-  const onSignal = (signal: NodeJS.Signals) => {
-    board.stop();
+  // However the run ends early (a signal, a closed stderr), what it holds is given back.
+  const abandon = () => {
     output?.discardUnfinishedSync();
     for (const sink of sinks.values()) if (!output) sink.discardSync();
     // A state save in flight is either renamed already (its file is complete) or never will be.
     stateWriter?.discardSync();
     lock?.releaseSync();
+  };
+  const unregister = onAbruptExit(abandon);
+  const onSignal = (signal: NodeJS.Signals) => {
+    board.stop();
+    abandon();
     stderr.write(`${new Date().toISOString()} ERROR Interrupted by ${signal}: files of unfinished streams removed; their state is unchanged\n`);
-    process.exit(signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
+    exitNow(signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);
@@ -201,14 +241,14 @@ export async function cronRead(options: CronReadOptions, stderr: ProgressOutput 
     } catch (err) {
       for (const sink of sinks.values()) await sink.discard();
       // Whatever went wrong here, nothing was read and no file was changed.
-      // A session refused at login (a USER token without list:*) is refused as input is: exit 2.
+      // Kaltura out of reach or a login refused while resolving the streams fails the run as it
+      // would fail every stream (exit 1); a session refused at login is refused as input is.
       const unresolved = err instanceof StreamsUnresolved && !(err.cause instanceof RunRefusedError);
       const error = err instanceof StreamsUnresolved ? describeFailure(err.cause, err.context) : describeFailure(err);
       log.error(error.message);
       if ((unresolved || error.failureType !== 'config_error') && error.internalMessage) log.debug(error.internalMessage);
       board.stop();
-      // Kaltura refusing the login or out of reach fails the run as it would fail every stream.
-      return unresolved ? exitCodes.streamFailed : exitCodes.badInput;
+      return unresolved ? exitCodes.streamFailed : error instanceof OutputError ? exitCodes.outputUnwritable : exitCodes.badInput;
     }
     const { config, client, selections, plan, state } = prepared;
     stateWriter = state;
@@ -238,9 +278,11 @@ export async function cronRead(options: CronReadOptions, stderr: ProgressOutput 
     // The summary is the last line: requests a failed stream left behind (retries of its other
     // windows) may still finish after it, and their log lines are dropped.
     board.close(failed.length ? 'ERROR' : 'INFO', summary(selections.map((s) => s.def.name), output.outcomes, startedAt, options.stateFile, failed));
+    if (output.unwritable) return exitCodes.outputUnwritable;
     return failed.length > 0 ? exitCodes.streamFailed : exitCodes.ok;
   } finally {
     for (const s of signals) process.off(s, onSignal);
+    unregister();
     await (lock as LockFile | undefined)?.release();
   }
 }
@@ -259,18 +301,19 @@ async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, s
       throw new ConnectorError('config_error', `Cannot lock the state file ${options.stateFile}: ${err.message}. Check that its directory exists and is writable.`);
     });
     if ('heldBy' in lock) {
-      throw new ConnectorError('config_error', `Another run (process ${lock.heldBy}) is using the state file ${options.stateFile}; nothing was read. If no such run exists, delete ${options.stateFile}.lock.`);
+      throw new ConnectorError('config_error', `Another run (${lock.holder}) is using the state file ${options.stateFile}; nothing was read. If no such run exists, delete ${options.stateFile}.lock.`);
     }
     locked(lock);
     await removeStaleTempFiles(dirname(stateFile), (name) => name === basename(stateFile));
     const loaded = await loadCronState(stateFile);
     streamStates = loaded.state.streams;
     state = new CronStateWriter(stateFile, loaded.state);
-    log.info(loaded.existed ? `State file ${options.stateFile}: ${Object.keys(streamStates).length ? Object.entries(streamStates).map(([s, v]) => `${s} from ${JSON.stringify(v)}`).join(', ') : 'no stream state yet'}` : `State file ${options.stateFile} does not exist yet: this first run reads everything${config.start_date ? ` since ${config.start_date}` : ''}`);
+    log.info(loaded.existed ? `State file ${options.stateFile}: ${Object.keys(streamStates).length ? Object.entries(streamStates).map(([s, v]) => `${s} from ${excerpt(v)}`).join(', ') : 'no stream state yet'}` : `State file ${options.stateFile} does not exist yet: this first run reads everything${config.start_date ? ` since ${config.start_date}` : ''}`);
   }
 
   // Refused before any request: a catalog or a state that no server could take.
-  planSync(catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates, anyServerStreams()) : defaultSelections(streamStates));
+  planSync(catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates, anyServerStreams()) : options.streams ? selectionsFromNames(options.streams, streamStates) : defaultSelections(streamStates));
+
   const dir = resolve(options.outputDir);
   try {
     await mkdir(dir, { recursive: true });
@@ -284,22 +327,16 @@ async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, s
   // The streams of this server: every one it serves (what it cannot serve is said once), or the catalog's.
   const client = createKalturaClient(config, log);
   const server = await resolveStreamsOf(client);
-  if (catalog === undefined) announceStreams(server, log);
+  if (catalog === undefined && !options.streams) announceStreams(server, log);
   else for (const warning of server.warnings) log.warn(warning);
-  const selections = catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates, server) : defaultSelections(streamStates, server.available);
+  const selections = catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates, server) : options.streams ? selectionsFromNames(options.streams, streamStates) : defaultSelections(streamStates, server.available);
   const plan = planSync(selections);
 
-  // Names carry the start second: a run that follows another within the same second waits for the next.
-  let stamp = startedAt;
-  const paths = () => selections.map((s) => join(dir, outputFileName(s.def.name, stamp, options.output)));
-  for (let attempt = 0; paths().some((p) => existsSync(p)); attempt += 1) {
-    const taken = paths().find((p) => existsSync(p))!;
-    if (attempt >= 2) throw new ConnectorError('config_error', `${taken} already exists; nothing was read. Is another run writing into ${options.outputDir}?`);
-    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
-    stamp = new Date();
-  }
+  // Names are this run's alone (partner id and run id): no other run can be writing them, and the
+  // move to them refuses to replace a file in any case.
+  const runId = newRunId();
   for (const s of selections) {
-    const path = join(dir, outputFileName(s.def.name, stamp, options.output));
+    const path = join(dir, outputFileName(s.def.name, startedAt, options.output, config.partner_id, runId));
     const columns = s.fields ?? Object.keys(streamSchema(s.def).properties);
     sinks.set(s.def.name, await RecordFileSink.open(path, recordFormat(options.output, columns)));
   }

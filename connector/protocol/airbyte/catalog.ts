@@ -6,7 +6,7 @@ import { catalogStream, type ServerStreams } from '../../streams/resolve.js';
 import type { StreamDefinition } from '../../streams/definition.js';
 import { createAjv, describeAjvErrors } from '../../util/ajv.js';
 import { readPackageJson } from '../../util/paths.js';
-import { describeJsonError, parseJsonText, readTextFile } from '../../util/files.js';
+import { checkDepth, describeJsonError, parseJsonText, readTextFile } from '../../util/files.js';
 import { isObject } from '../../util/json.js';
 
 /** The catalog of the streams this server offers (see resolveStreams), fixed streams first. */
@@ -24,18 +24,14 @@ export function airbyteCatalog(available: readonly StreamDefinition[] = streams)
   };
 }
 
-const validateCatalog = createAjv().compile(readPackageJson('connector/protocol/airbyte/schemas/configured-catalog.schema.json') as object);
+const ajv = createAjv();
+const validateCatalog = ajv.compile(readPackageJson('connector/protocol/airbyte/schemas/configured-catalog.schema.json') as object);
+const validateStates = ajv.compile(readPackageJson('connector/protocol/airbyte/schemas/state-input.schema.json') as object);
+const validateStateEntry = ajv.compile({ $ref: 'airbyte-state-input#/definitions/entry' });
 
 interface ConfiguredStream {
   stream: { name: string; json_schema?: unknown };
   sync_mode: SyncMode;
-}
-
-/** Refuses a catalog that is not a configured catalog, before any request is sent. */
-export function checkConfiguredCatalog(catalog: unknown): void {
-  if (!validateCatalog(catalog)) {
-    throw new ConnectorError('config_error', `The catalog is not a valid configured catalog:\n- ${describeAjvErrors(validateCatalog.errors, 'catalog').join('\n- ')}`);
-  }
 }
 
 /**
@@ -44,8 +40,16 @@ export function checkConfiguredCatalog(catalog: unknown): void {
  * plugin, a profile gone) is kept, to fail alone with the reason while the others are read.
  */
 export function selectionsFromCatalog(catalog: unknown, states: Map<string, unknown>, server?: ServerStreams): StreamSelection[] {
-  checkConfiguredCatalog(catalog);
+  if (!validateCatalog(catalog)) {
+    throw new ConnectorError('config_error', `The catalog is not a valid configured catalog:\n- ${describeAjvErrors(validateCatalog.errors, 'catalog').join('\n- ')}`);
+  }
   const configured = (catalog as { streams: ConfiguredStream[] }).streams;
+  const names = configured.map((c) => c.stream.name);
+  const twice = [...new Set(names.filter((name, i) => names.indexOf(name) !== i))];
+  if (twice.length > 0) {
+    // Read twice, a stream would deliver every record twice and interleave two sequences of states.
+    throw new ConnectorError('config_error', `The catalog lists ${twice.map((n) => `"${n}"`).join(', ')} more than once. List each stream once, with the sync mode it should be read in.`);
+  }
   const offered = server ? server.available : streams;
   const lookup = (c: ConfiguredStream) => (server ? catalogStream(server, c.stream.name, c.stream.json_schema) : findStream(c.stream.name));
   const unknown = configured.filter((c) => !lookup(c)).map((c) => c.stream.name);
@@ -69,24 +73,32 @@ const expectedState =
 export function statesFromAirbyte(input: unknown): Map<string, unknown> {
   const states = new Map<string, unknown>();
   if (input === undefined) return states;
-  const single = isObject(input) && (input.type === 'STATE' || input.type === 'STREAM' || input.type === 'GLOBAL' || input.type === 'LEGACY');
-  if (!Array.isArray(input) && !single) throw new ConnectorError('config_error', `The state file is not an array of per-stream states. ${expectedState}`);
+  if (!validateStates(input)) throw new ConnectorError('config_error', stateProblem(input));
   const items: unknown[] = Array.isArray(input) ? input : [input];
-  items.forEach((item, i) => {
+  for (const item of items) {
     // An AirbyteMessage as printed carries the AirbyteStateMessage in `state`.
-    const entry = isObject(item) && item.type === 'STATE' && isObject(item.state) ? item.state : item;
-    const kind = isObject(entry) ? entry.type : undefined;
-    if (kind === 'GLOBAL' || kind === 'LEGACY') {
-      throw new ConnectorError('config_error', `Entry ${i} of the state file is a ${kind} state, which this connector never writes (its states are per stream). ${expectedState}`);
-    }
-    const stream = isObject(entry) && isObject(entry.stream) ? entry.stream : undefined;
-    const name = stream && isObject(stream.stream_descriptor) ? stream.stream_descriptor.name : undefined;
-    if (kind !== 'STREAM' || typeof name !== 'string') {
-      throw new ConnectorError('config_error', `Entry ${i} of the state file is not a per-stream (type STREAM) state. ${expectedState}`);
-    }
-    states.set(name, stream!.stream_state);
-  });
+    const entry = (item as { type: string; state?: StreamStateMessage }).type === 'STATE' ? (item as { state: StreamStateMessage }).state : (item as StreamStateMessage);
+    states.set(entry.stream.stream_descriptor.name, entry.stream.stream_state);
+  }
   return states;
+}
+
+interface StreamStateMessage {
+  type: 'STREAM';
+  stream: { stream_descriptor: { name: string }; stream_state?: unknown };
+}
+
+/** Why `--state` is not one of the forms the schema accepts: the first entry that is not, and what it is instead. */
+function stateProblem(input: unknown): string {
+  const single = isObject(input) && (input.type === 'STATE' || input.type === 'STREAM' || input.type === 'GLOBAL' || input.type === 'LEGACY');
+  if (!Array.isArray(input) && !single) return `The state file is not an array of per-stream states. ${expectedState}`;
+  const items: unknown[] = Array.isArray(input) ? input : [input];
+  const i = items.findIndex((item) => !validateStateEntry(item));
+  const item = items[i];
+  const entry = isObject(item) && item.type === 'STATE' && isObject(item.state) ? item.state : item;
+  const kind = isObject(entry) ? entry.type : undefined;
+  if (kind === 'GLOBAL' || kind === 'LEGACY') return `Entry ${i} of the state file is a ${kind} state, which this connector never writes (its states are per stream). ${expectedState}`;
+  return `Entry ${i} of the state file is not a per-stream (type STREAM) state. ${expectedState}`;
 }
 
 /**
@@ -95,6 +107,7 @@ export function statesFromAirbyte(input: unknown): Map<string, unknown> {
  */
 export async function readAirbyteStateFile(path: string): Promise<unknown> {
   const text = await readTextFile(path, 'state');
+  checkDepth(text, path, 'state');
   try {
     return parseJsonText(text, path, 'state');
   } catch (err) {

@@ -4,11 +4,12 @@ import { planSync, runSync, settingsOf, type SyncListener } from '../../engine/s
 import { RunRefusedError, type ConnectorError } from '../../util/errors.js';
 import { describeFailure } from '../../kaltura/errorTable.js';
 import { createKalturaClient } from '../../kaltura/index.js';
+import type { KalturaClient } from '../../kaltura/client.js';
+import { announceStreams, anyServerStreams, resolveStreams, type ServerStreams } from '../../streams/resolve.js';
 import { LineWriter } from '../../sinks/lineWriter.js';
 import { streams } from '../../streams/index.js';
-import { announceStreams, anyServerStreams, resolveStreams, type ServerStreams } from '../../streams/resolve.js';
-import type { KalturaClient } from '../../kaltura/client.js';
-import type { StreamDefinition } from '../../streams/definition.js';
+import { exitCodes } from '../../util/exitCodes.js';
+import { defaultSelections, selectionsFromNames, type RequestedStream } from '../selections.js';
 import { readJsonFile } from '../../util/files.js';
 import { Logger, stderrLogger } from '../../util/logger.js';
 import { packageInfo } from '../../util/paths.js';
@@ -17,9 +18,6 @@ import * as msg from './messages.js';
 
 export const tapName = 'tap-kaltura';
 export const capabilities = ['catalog', 'discover', 'state', 'about'];
-
-/** Exit codes of the Singer and cron ways: success, a stream failed, bad input or usage. */
-export const exitCodes = { ok: 0, streamFailed: 1, badInput: 2 } as const;
 
 /**
  * Singer output: SCHEMA before a stream's first record, RECORD lines, and a STATE holding every
@@ -78,11 +76,6 @@ export class SingerOutput implements SyncListener {
   }
 }
 
-/** Without a catalog, every stream is read, incrementally where it has a cursor, else in full. */
-export function defaultSelections(bookmarks: Record<string, unknown>, available: readonly StreamDefinition[] = streams): SingerSelection[] {
-  return available.map((def) => (def.cursorField ? { def, mode: 'incremental' as const, state: bookmarks[def.name] } : { def, mode: 'full_refresh' as const }));
-}
-
 /** `--discover`: the catalog on stdout, once the config is known to be valid. */
 export async function singerDiscover(configPath: string, out = new LineWriter(process.stdout), log: Logger = stderrLogger): Promise<number> {
   return inputErrorsExit(log, async () => {
@@ -100,6 +93,8 @@ export interface SingerSyncPaths {
   config: string;
   catalog?: string;
   state?: string;
+  /** `--streams`: the streams to read, instead of a catalog. */
+  streams?: RequestedStream[];
 }
 
 /** A Singer sync: every selected stream, the STATE after the records it covers, exit 1 if a stream failed. */
@@ -110,7 +105,7 @@ export async function singerSync(paths: SingerSyncPaths, out = new LineWriter(pr
     const bookmarks = bookmarksFromSingerState(paths.state ? await readJsonFile(paths.state, 'state') : undefined);
     const catalog = paths.catalog ? await readJsonFile(paths.catalog, 'catalog') : undefined;
     // Refused before any request: a catalog or a state that no server could take.
-    planSync(catalog !== undefined ? selectionsFromSingerCatalog(catalog, bookmarks, anyServerStreams()) : defaultSelections(bookmarks));
+    planSync(catalog !== undefined ? selectionsFromSingerCatalog(catalog, bookmarks, anyServerStreams()) : paths.streams ? selectionsFromNames(paths.streams, bookmarks) : defaultSelections(bookmarks));
     inputs = { config, bookmarks, catalog };
     return exitCodes.ok;
   });
@@ -120,8 +115,8 @@ export async function singerSync(paths: SingerSyncPaths, out = new LineWriter(pr
   const client = createKalturaClient(config, run.log);
   let prepared: { selections: SingerSelection[]; plan: ReturnType<typeof planSync> } | undefined;
   const resolved = await serverStreamsOrExit(client, log, async (server) => {
-    const selections = catalog !== undefined ? selectionsFromSingerCatalog(catalog, bookmarks, server) : defaultSelections(bookmarks, server.available);
-    if (catalog === undefined) announceStreams(server, log);
+    const selections = catalog !== undefined ? selectionsFromSingerCatalog(catalog, bookmarks, server) : paths.streams ? selectionsFromNames(paths.streams, bookmarks) : defaultSelections(bookmarks, server.available);
+    if (catalog === undefined && !paths.streams) announceStreams(server, log);
     else for (const warning of server.warnings) log.warn(warning);
     prepared = { selections, plan: planSync(selections) };
   });
