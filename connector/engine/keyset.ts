@@ -2,8 +2,7 @@ import type { KalturaClient } from '../kaltura/client.js';
 import { ConnectorError } from '../util/errors.js';
 import type { KalturaObject } from './records.js';
 import type { Filter, StreamDefinition } from '../streams/definition.js';
-import type { SourceSelector } from './source.js';
-import type { ListResponse } from '../kaltura/client.js';
+import type { ListAnswer, ListPort } from './source.js';
 
 /** Kaltura reads any time whose absolute value is at most ten years as relative to now. */
 export const relativeTimeLimit = 315_360_000;
@@ -45,9 +44,10 @@ export interface KeysetWindow {
 }
 
 export interface KeysetOptions {
-  client: KalturaClient;
+  /** Only the parents' walk needs it (to open its own list of the parents). */
+  client?: KalturaClient;
   def: StreamDefinition;
-  source: SourceSelector;
+  source: ListPort;
   pageSize: number;
   /** Requests one reader may keep in flight where pages are independent (offset pages). */
   readers?: number;
@@ -69,6 +69,16 @@ export interface KeysetOptions {
  * read one page at a time; a pass that cannot be seen whole is finished by keyset.
  */
 export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): AsyncGenerator<Page> {
+  // A pass by offset may claim further than the keyset read that finishes it: claims never go back.
+  let claimed = Number.NEGATIVE_INFINITY;
+  for await (const page of keysetPages(opts, window)) {
+    claimed = Math.max(claimed, page.checkpoint);
+    page.checkpoint = claimed;
+    yield page;
+  }
+}
+
+async function* keysetPages(opts: KeysetOptions, window: KeysetWindow): AsyncGenerator<Page> {
   const { def, pageSize } = opts;
   const cursor = def.cursorField;
   let seenAtLower = new Set<string | number>();
@@ -149,9 +159,14 @@ interface OffsetPass {
  * The rest of a window, by offset pages of the keyset query at its position, several at once and
  * handed on in order. The first page's `totalCount` sets how many pages there are. Offsets shift
  * if a row leaves the window meanwhile, and rows of equal timestamps have no defined order, so
- * two pages may disagree about them; either shows as fewer distinct rows than were counted; so
- * until the pass is seen whole its pages claim nothing past where it started, and an incomplete
- * pass is finished by keyset (the caller does that, skipping what was handed on).
+ * two pages may disagree about them; either shows as fewer distinct rows than were counted, and
+ * an incomplete pass is finished by keyset (the caller does that, skipping what was handed on).
+ *
+ * Until then a page claims the seconds below its last row only while the pass is provably whole
+ * so far: every answer counted the same rows (rows can leave the window, never enter it, so an
+ * equal count means none left) and no row came twice (within one set of rows, pages that
+ * disagree about the order of a second's rows return one of them twice for each they miss).
+ * Then every second below that row lies wholly in pages already handed on.
  */
 async function* readRestByOffset(opts: KeysetOptions, window: KeysetWindow, filter: Filter): AsyncGenerator<Page, OffsetPass> {
   const { pageSize } = opts;
@@ -160,20 +175,27 @@ async function* readRestByOffset(opts: KeysetOptions, window: KeysetWindow, filt
   const returned = new Set<string | number>();
   let counted: number | undefined;
   let pages = Math.ceil((window.totalCount! - window.rowsRead) / pageSize);
+  let claim = start;
+  let whole = true;
   for await (const answer of fetchPagesInOrder(opts, filter, 1, () => pages)) {
     if (counted === undefined) {
       counted = answer.totalCount;
       pages = Math.min(Math.ceil(counted / pageSize), Math.floor(listingCap / pageSize));
-    }
+    } else if (answer.totalCount !== counted) whole = false;
     const rows: KalturaObject[] = [];
     for (const row of answer.objects) {
       const id = row.id as string | number;
-      if (returned.has(id)) continue;
+      if (returned.has(id)) {
+        whole = false;
+        continue;
+      }
       returned.add(id);
       rows.push(row);
     }
     window.rowsRead += rows.length;
-    yield { rows, checkpoint: start };
+    const last = answer.objects[answer.objects.length - 1];
+    if (whole && last) claim = Math.max(claim, cursorOf(opts.def, last));
+    yield { rows, checkpoint: claim };
   }
   const complete = counted !== undefined && counted < listingCap && returned.size >= counted;
   if (complete) {
@@ -243,7 +265,7 @@ function tieFilter(crowd: Crowd, bounds: TieBounds): Filter {
  * The next page of a window, asked for in full: it is data, and its `totalCount` is the window's
  * count. Its rows not yielded yet are handed on, and `read` grows by it.
  */
-async function* readNextPage(crowd: Crowd, bounds: TieBounds, read: PagesRead): AsyncGenerator<Page, ListResponse<KalturaObject>> {
+async function* readNextPage(crowd: Crowd, bounds: TieBounds, read: PagesRead): AsyncGenerator<Page, ListAnswer> {
   const { opts } = crowd;
   const field = opts.def.tieBreakerField;
   const answer = await opts.source.list(tieFilter(crowd, bounds), { pageSize: opts.pageSize, pageIndex: read.pages + 1 }, opts.signal);
@@ -259,7 +281,7 @@ async function* readNextPage(crowd: Crowd, bounds: TieBounds, read: PagesRead): 
 }
 
 /** The rows of an answer not yielded yet; every row it returned is added to `returned`. */
-function freshRows(crowd: Crowd, answer: ListResponse<KalturaObject>, returned: Set<string | number>): KalturaObject[] {
+function freshRows(crowd: Crowd, answer: ListAnswer, returned: Set<string | number>): KalturaObject[] {
   const rows: KalturaObject[] = [];
   for (const row of answer.objects) {
     const id = row.id as string | number;
@@ -333,8 +355,8 @@ async function* readTieWindowByOffset(crowd: Crowd, bounds: TieBounds, counted: 
  * Offset pages from..to of one query, up to the reader's width at a time, handed on in page order.
  * `to` is asked again before each request: the first answer's count may change it.
  */
-async function* fetchPagesInOrder(opts: KeysetOptions, filter: Filter, from: number, to: () => number): AsyncGenerator<ListResponse<KalturaObject>> {
-  type Outcome = { answer: ListResponse<KalturaObject> } | { error: unknown };
+async function* fetchPagesInOrder(opts: KeysetOptions, filter: Filter, from: number, to: () => number): AsyncGenerator<ListAnswer> {
+  type Outcome = { answer: ListAnswer } | { error: unknown };
   const inFlight: Array<Promise<Outcome>> = [];
   let next = from;
   const request = (pageIndex: number): Promise<Outcome> =>

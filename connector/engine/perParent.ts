@@ -102,12 +102,12 @@ export async function* readPerParent(options: KeysetOptions, range: { from?: num
  * The walk of a parent stream's ids up to `to`, for `readers` streams: the parents up to the
  * read's start side by side, then the few updated since, so that none drops out.
  */
-export function parentFeed(parentDef: StreamDefinition, reading: Pick<KeysetOptions, 'client' | 'pageSize' | 'readers' | 'log'>, to: number, readers: number): ParentFeed {
+export function parentFeed(parentDef: StreamDefinition, reading: Pick<KeysetOptions, 'pageSize' | 'readers' | 'log'> & { client: KalturaClient }, to: number, readers: number): ParentFeed {
   const idField = parentDef.primaryKey[0]![0]!;
   return new ParentFeed(async function* (signal) {
     const source = new SourceSelector(reading.client, parentDef, reading.log, new PageDecoder(parentDef, { records: false }));
     const options = { client: reading.client, pageSize: reading.pageSize, log: reading.log, def: parentDef, source, readers: Math.max(1, reading.readers ?? 1), signal };
-    yield* readWindows(options, { from: undefined, to });
+    yield* readWindows(options, [{ from: undefined, to }]);
     yield* readKeyset(options, { from: to + 1, to: openEnd, rowsRead: 0 });
   }, idField, parentDef.childOfField, readers);
 }

@@ -1,5 +1,21 @@
 import { edgeOf, listingCap, readKeyset, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type KeysetWindow, type Page } from './keyset.js';
 
+/** An inclusive range of cursor seconds; an absent `from` is the beginning. */
+export interface CursorRange {
+  from?: number;
+  to: number;
+}
+
+/**
+ * A page of a read that may deliver its ranges out of order: its rows, and the part of one window
+ * that is now delivered in full (`from` up to `below`, not included), which the state may claim.
+ */
+export interface RangePage {
+  rows: Page['rows'];
+  finished?: { from?: number; below: number };
+  totalCount?: number;
+}
+
 export interface WindowedOptions extends KeysetOptions {
   /** Readers walking windows side by side. */
   readers: number;
@@ -20,8 +36,6 @@ interface Slot {
   estimate: number;
   /** The estimate was taken from the parent's count (not from its estimate). */
   lentFromCount?: boolean;
-  /** Checkpoint of the last page of this window handed to the consumer. */
-  emitted?: number;
   /** The reader has produced its last page. */
   exhausted: boolean;
   /** The consumer has taken its last page. */
@@ -31,17 +45,19 @@ interface Slot {
 type Item = { slot: Slot; page: Page } | { slot: Slot; end: true } | { error: unknown };
 
 /**
- * Reads a cursor range with several keyset readers at once. It starts with one reader over the
- * whole range; whenever a reader slot is free it cuts the upper half off the window with the most
- * rows left and gives it to a new reader. A new window's first page is real data that also counts
- * it, so a cut itself costs no extra request; only one request for the newest row, before the
- * first cut, is spent on cutting.
+ * Reads cursor ranges (the parts of a stream's range not read yet, in order) with several keyset
+ * readers at once. Each range is a window with its own reader, up to the readers allowed; once
+ * every range has a reader, whenever a reader slot is free it cuts the upper half off the window
+ * with the most rows left and gives it to a new reader. A new window's first page is real data
+ * that also counts it, so a cut itself costs no extra request; only one request for the newest
+ * row, before the first cut, is spent on cutting.
  *
- * Pages from different windows interleave, so the checkpoint a page carries is the lowest
- * progress, among unfinished windows, of what has been handed on: every row below it has been
- * delivered, whatever the order of delivery.
+ * Pages from different windows interleave; each says how far its own window is delivered, so a
+ * state can keep what every window has done, not only what lies below the slowest one.
  */
-export async function* readWindows(options: WindowedOptions, range: { from?: number; to: number }): AsyncGenerator<Page> {
+export async function* readWindows(options: WindowedOptions, ranges: CursorRange[]): AsyncGenerator<RangePage> {
+  if (ranges.length === 0) return;
+  const range = { from: ranges[0]!.from, to: ranges[ranges.length - 1]!.to };
   // When the read ends early (a window failed, or the consumer stopped), requests of the other
   // windows that are queued, in flight or waiting to retry are abandoned, not left running.
   const abandon = new AbortController();
@@ -51,6 +67,8 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
   const queue = new BoundedQueue<Item>(Math.max(2, opts.readers));
   let running = 0;
   let stopped = false;
+  /** Starts the ranges still waiting for a reader; true while some still wait. */
+  let startWaiting = (): boolean => false;
   const minRowsToCut = Math.max(listingCap, opts.pageSize * minPagesToCut);
   // A reader sends its next request only once its page is handled; with half as many readers
   // again as requests allowed in flight, one is waiting at the limiter whenever a request ends.
@@ -111,6 +129,7 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
   };
 
   const cut = () => {
+    if (startWaiting()) return;
     if (dataEnd === undefined) {
       if (!probing && slots.some((s) => !s.exhausted && remaining(s) >= minRowsToCut)) probeDataEnd();
       return;
@@ -149,31 +168,30 @@ export async function* readWindows(options: WindowedOptions, range: { from?: num
     for (const s of fresh) start(s);
   };
 
-  const checkpoint = (): number => {
-    let lowest = range.to;
-    for (const s of slots) {
-      if (s.finished) continue;
-      lowest = Math.min(lowest, s.emitted ?? s.window.from ?? 0);
-    }
-    return lowest;
+  // Every range is a window from the start; those past the readers allowed wait for a free one.
+  const roots: Slot[] = ranges.map((r) => ({ window: { from: r.from, to: r.to, rowsRead: 0 }, estimate: 0, exhausted: false, finished: false }));
+  slots.push(...roots);
+  const waiting = [...roots];
+  startWaiting = () => {
+    while (waiting.length > 0 && running < maxReaders) start(waiting.shift()!);
+    return waiting.length > 0;
   };
-
-  const root: Slot = { window: { from: range.from, to: range.to, rowsRead: 0 }, estimate: 0, exhausted: false, finished: false };
-  slots.push(root);
-  start(root);
+  startWaiting();
   let first = true;
   try {
     while (slots.some((s) => !s.finished)) {
       const item = await queue.shift();
       if ('error' in item) throw item.error;
+      const { slot } = item;
+      const from = slot.window.from;
       if ('end' in item) {
-        item.slot.finished = true;
+        slot.finished = true;
+        yield { rows: [], finished: { from, below: slot.window.to + 1 } };
         continue;
       }
-      item.slot.emitted = item.page.checkpoint;
-      const page: Page = { rows: item.page.rows, checkpoint: checkpoint() };
-      // Only the first window's first page counts the whole range.
-      if (first && item.slot === slots[0] && item.page.totalCount !== undefined) page.totalCount = item.page.totalCount;
+      const page: RangePage = { rows: item.page.rows, finished: { from, below: item.page.checkpoint } };
+      // Only the first window's first page counts the whole range (when it is one range).
+      if (first && roots.length === 1 && slot === roots[0] && item.page.totalCount !== undefined) page.totalCount = item.page.totalCount;
       first = false;
       yield page;
     }
