@@ -56,6 +56,13 @@ export interface KeysetOptions {
   /** Aborted when the read is abandoned: requests still queued or retrying stop. */
   signal?: AbortSignal;
   log: (message: string) => void;
+  /** What logs and errors call the rows read, when they are not the stream's own (a walk of parents). */
+  label?: string;
+}
+
+/** The name logs and errors give the rows being read. */
+export function nameOf(opts: KeysetOptions): string {
+  return opts.label ?? opts.def.name;
 }
 
 /**
@@ -105,7 +112,7 @@ async function* keysetPages(opts: KeysetOptions, window: KeysetWindow): AsyncGen
     }
     const last = cursorOf(def, rows[rows.length - 1]!);
     if (lower !== undefined && last < lower) {
-      throw new ConnectorError('system_error', `${def.name}: Kaltura returned rows out of ${cursor} order (${last} after ${lower}); the read stopped rather than risk missing rows.`);
+      throw new ConnectorError('system_error', `${nameOf(opts)}: Kaltura returned rows out of ${cursor} order (${last} after ${lower}); the read stopped rather than risk missing rows.`);
     }
     if (last !== lower) seenAtLower = new Set();
     for (let i = rows.length - 1; i >= 0 && cursorOf(def, rows[i]!) === last; i--) seenAtLower.add(rows[i]!.id as string | number);
@@ -122,7 +129,7 @@ async function* keysetPages(opts: KeysetOptions, window: KeysetWindow): AsyncGen
     } else if (canReadRestByOffset(opts, window)) {
       const pass = yield* readRestByOffset(opts, window, keysetFilter(def, last, window.to, seenAtLower));
       if (pass.complete) return;
-      opts.log(`${def.name}: rows changed while ${cursor} ${last} to ${window.to} was read by offset; reading it again by ${cursor}`);
+      opts.log(`${nameOf(opts)}: rows changed while ${cursor} ${last} to ${window.to} was read by offset; reading it again by ${cursor}`);
       handedOn = pass.returned;
     }
   }
@@ -223,7 +230,7 @@ async function* readCrowdedSecond(opts: KeysetOptions, second: number, seen: Set
   const crowd: Crowd = { opts, base, second, seen, handedOn };
   const read: PagesRead = { pages: 0, returned: new Set() };
   const first = yield* readNextPage(crowd, {}, read);
-  opts.log(`${def.name}: ${first.totalCount + excluded.length} rows share ${def.cursorField} ${second}; reading that second by ${def.tieBreakerField}`);
+  opts.log(`${nameOf(opts)}: ${first.totalCount + excluded.length} rows share ${def.cursorField} ${second}; reading that second by ${def.tieBreakerField}`);
   yield* readTieWindow(crowd, {}, first.totalCount, read);
   yield { rows: [], checkpoint: second + 1 };
 }
@@ -315,7 +322,7 @@ async function* readTieWindow(crowd: Crowd, bounds: TieBounds, count: number, re
   let highest = bounds.to ?? crowd.second;
   if (highest <= lowest && bounds.to === undefined) highest = await edgeValue(crowd.opts, tieFilter(crowd, bounds), field, '-');
   if (highest <= lowest) {
-    throw new ConnectorError('system_error', `${def.name}: ${count} rows share both ${def.cursorField} ${crowd.second} and ${field} ${lowest}; Kaltura cannot list more than ${listingCap} such rows, so the read stopped rather than return an incomplete result.`);
+    throw new ConnectorError('system_error', `${nameOf(crowd.opts)}: ${count} rows share both ${def.cursorField} ${crowd.second} and ${field} ${lowest}; Kaltura cannot list more than ${listingCap} such rows, so the read stopped rather than return an incomplete result.`);
   }
   const mid = Math.floor((lowest + highest) / 2);
   const lower: TieBounds = { from: bounds.from, to: mid };
@@ -344,9 +351,9 @@ async function* readTieWindowByOffset(crowd: Crowd, bounds: TieBounds, counted: 
       if (rows.length > 0) yield { rows, checkpoint: crowd.second };
     }
     if (returned.size >= count) return;
-    if (pass >= 5) throw new ConnectorError('transient_error', `${def.name}: the rows at ${def.cursorField} ${crowd.second} kept changing while they were read; run the sync again.`);
+    if (pass >= 5) throw new ConnectorError('transient_error', `${nameOf(crowd.opts)}: the rows at ${def.cursorField} ${crowd.second} kept changing while they were read; run the sync again.`);
     const now = await countRows(crowd.opts, filter);
-    crowd.opts.log(`${def.name}: the rows at ${def.cursorField} ${crowd.second} changed while they were read (${count} counted, ${returned.size} returned, now ${now}); reading them again`);
+    crowd.opts.log(`${nameOf(crowd.opts)}: the rows at ${def.cursorField} ${crowd.second} changed while they were read (${count} counted, ${returned.size} returned, now ${now}); reading them again`);
     count = now;
   }
 }
@@ -396,7 +403,7 @@ export async function edgeOf(opts: KeysetOptions, filter: Filter, field: string,
 /** `edgeOf` of rows just counted: none there means they left meanwhile. */
 async function edgeValue(opts: KeysetOptions, filter: Filter, field: string, direction: '+' | '-'): Promise<number> {
   const edge = await edgeOf(opts, filter, field, direction);
-  if (edge === undefined) throw new ConnectorError('transient_error', `${opts.def.name}: rows disappeared while they were counted; run the sync again.`);
+  if (edge === undefined) throw new ConnectorError('transient_error', `${nameOf(opts)}: rows disappeared while they were counted; run the sync again.`);
   return edge;
 }
 

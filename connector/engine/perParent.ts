@@ -102,33 +102,14 @@ export async function* readPerParent(options: KeysetOptions, range: { from?: num
  * The walk of a parent stream's ids up to `to`, for `readers` streams: the parents up to the
  * read's start side by side, then the few updated since, so that none drops out.
  */
-export function parentFeed(parentDef: StreamDefinition, reading: Pick<KeysetOptions, 'pageSize' | 'readers' | 'log'> & { client: KalturaClient }, to: number, readers: number): ParentFeed {
+export function parentFeed(parentDef: StreamDefinition, reading: Pick<KeysetOptions, 'pageSize' | 'readers' | 'log'> & { client: KalturaClient }, to: number, readers: string[]): ParentFeed {
+  // The walk is no stream of its own: its logs say whose parents it reads.
+  const label = `parent ${parentDef.name} of ${readers.join(', ')}`;
   const idField = parentDef.primaryKey[0]![0]!;
   return new ParentFeed(async function* (signal) {
     const source = new SourceSelector(reading.client, parentDef, reading.log, new PageDecoder(parentDef, { records: false }));
-    const options = { client: reading.client, pageSize: reading.pageSize, log: reading.log, def: parentDef, source, readers: Math.max(1, reading.readers ?? 1), signal };
+    const options = { client: reading.client, pageSize: reading.pageSize, log: reading.log, def: parentDef, source, readers: Math.max(1, reading.readers ?? 1), signal, label };
     yield* readWindows(options, [{ from: undefined, to }]);
     yield* readKeyset(options, { from: to + 1, to: openEnd, rowsRead: 0 });
-  }, idField, parentDef.childOfField, readers);
-}
-
-/**
- * One row of a stream, as `check` asks for it: a stream that must name its parents asks for the
- * children of its first parent. Returns the service that answered and a phrase of what it saw.
- */
-export async function probeStream(client: KalturaClient, def: StreamDefinition, log: (message: string) => void): Promise<{ service: string; visible: string }> {
-  const source = new SourceSelector(client, def, log);
-  let filter: Filter = {};
-  let scope = '';
-  if (def.parents) {
-    const parentDef = def.parents.of;
-    const parentSource = new SourceSelector(client, parentDef, log);
-    const parent = (await parentSource.list({}, { pageSize: 1, pageIndex: 1 })).objects[0];
-    if (!parent) return { service: source.service, visible: `no ${parentDef.name} to read it by` };
-    const id = String(parent[parentDef.primaryKey[0]![0]!]);
-    filter = { [def.parents.filter]: id };
-    scope = ` for ${parentDef.name} ${id}`;
-  }
-  const page = await source.list(filter, { pageSize: 1, pageIndex: 1 });
-  return { service: source.service, visible: `${page.totalCount} visible${scope}` };
+  }, idField, parentDef.childOfField, readers.length);
 }

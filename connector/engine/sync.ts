@@ -146,7 +146,7 @@ function parentFeeds(client: KalturaClient, log: Logger, settings: SyncSettings,
   const feeds = new Map<StreamDefinition, ParentFeed>();
   const reading = { client, pageSize: settings.pageSize, readers: settings.readers, log: (m: string) => log.info(m) };
   for (const [parent, streams] of readers) {
-    feeds.set(parent, parentFeed(parent, reading, to, streams.length));
+    feeds.set(parent, parentFeed(parent, reading, to, streams.map((s) => s.def.name)));
     if (streams.length > 1) log.info(`${streams.map((s) => s.def.name).join(', ')}: one walk of ${parent.name} serves them all`);
   }
   return feeds;

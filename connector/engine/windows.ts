@@ -1,4 +1,4 @@
-import { edgeOf, listingCap, readKeyset, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type KeysetWindow, type Page } from './keyset.js';
+import { edgeOf, listingCap, nameOf, readKeyset, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type KeysetWindow, type Page } from './keyset.js';
 
 /** An inclusive range of cursor seconds; an absent `from` is the beginning. */
 export interface CursorRange {
@@ -195,7 +195,7 @@ export async function* readWindows(options: WindowedOptions, ranges: CursorRange
       first = false;
       yield page;
     }
-    opts.log(`${opts.def.name}: the range was read in ${slots.length} window(s)`);
+    opts.log(`${nameOf(opts)}: read in ${slots.length} window${slots.length === 1 ? '' : 's'} of ${opts.def.cursorField}`);
   } finally {
     stopped = true;
     abandon.abort(new Error('the read was abandoned'));
