@@ -22,25 +22,54 @@ export interface Page {
   totalCount?: number;
 }
 
-/**
- * A range of the cursor that one reader walks. It is shared with the scheduler that may split it
- * while it is read: `to` can shrink (the rest goes to another reader), and `position` tells how
- * far the reader has come.
- */
+/** A range of the cursor handed to one reader. It never changes: a cut makes two new windows. */
 export interface KeysetWindow {
   /** Inclusive lower bound (unix seconds); undefined reads from the beginning. */
-  from?: number;
+  readonly from?: number;
   /** Inclusive upper bound; never past the moment the read started, so the read ends. */
-  to: number;
+  readonly to: number;
+}
+
+/**
+ * One reader's walk: the window it reads now and how far it has come. The scheduler may cut the
+ * window while it is read; the walk then goes on in the lower of the two new windows, and the
+ * upper one goes to another reader. The reader reads `window` afresh before each request.
+ */
+export class WindowWalk {
+  private current: KeysetWindow;
   /** The cursor second the reader has reached: rows below it are read. */
   position?: number;
   /** Rows the window held when its first page was asked for, less what cuts have taken since. */
   totalCount?: number;
   /** Cuts whose new window has not counted itself yet: until then `totalCount` is an estimate. */
-  pendingCuts?: number;
+  pendingCuts = 0;
   /** The rest of the window is being read by offset: it can no longer be cut. */
-  sealed?: boolean;
-  rowsRead: number;
+  sealed = false;
+  rowsRead = 0;
+
+  constructor(window: KeysetWindow) {
+    this.current = window;
+  }
+
+  get window(): KeysetWindow {
+    return this.current;
+  }
+
+  get from(): number | undefined {
+    return this.current.from;
+  }
+
+  get to(): number {
+    return this.current.to;
+  }
+
+  /** Cuts the window after `mid`: the walk goes on below it; the window above is returned for another reader. */
+  cut(mid: number): { lower: KeysetWindow; upper: KeysetWindow } {
+    const { from, to } = this.current;
+    const lower: KeysetWindow = from === undefined ? { to: mid } : { from, to: mid };
+    this.current = lower;
+    return { lower, upper: { from: mid + 1, to } };
+  }
 }
 
 export interface KeysetOptions {
@@ -75,17 +104,18 @@ export function nameOf(opts: KeysetOptions): string {
  * by offset, several pages at once (see `readRestByOffset`), so that a long window does not end the
  * read one page at a time; a pass that cannot be seen whole is finished by keyset.
  */
-export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): AsyncGenerator<Page> {
+export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow | WindowWalk): AsyncGenerator<Page> {
+  const walk = window instanceof WindowWalk ? window : new WindowWalk(window);
   // A pass by offset may claim further than the keyset read that finishes it: claims never go back.
   let claimed = Number.NEGATIVE_INFINITY;
-  for await (const page of keysetPages(opts, window)) {
+  for await (const page of keysetPages(opts, walk)) {
     claimed = Math.max(claimed, page.checkpoint);
     page.checkpoint = claimed;
     yield page;
   }
 }
 
-async function* keysetPages(opts: KeysetOptions, window: KeysetWindow): AsyncGenerator<Page> {
+async function* keysetPages(opts: KeysetOptions, window: WindowWalk): AsyncGenerator<Page> {
   const { def, pageSize } = opts;
   const cursor = def.cursorField;
   let seenAtLower = new Set<string | number>();
@@ -150,8 +180,8 @@ function widthOf(opts: KeysetOptions): number {
 }
 
 /** The rows left are known exactly, more than a page, fewer than the cap, and requests are free. */
-function canReadRestByOffset(opts: KeysetOptions, window: KeysetWindow): boolean {
-  if (window.sealed || window.totalCount === undefined || (window.pendingCuts ?? 0) > 0) return false;
+function canReadRestByOffset(opts: KeysetOptions, window: WindowWalk): boolean {
+  if (window.sealed || window.totalCount === undefined || window.pendingCuts > 0) return false;
   const left = window.totalCount - window.rowsRead;
   return left > opts.pageSize && left < listingCap && widthOf(opts) > 1;
 }
@@ -175,7 +205,7 @@ interface OffsetPass {
  * disagree about the order of a second's rows return one of them twice for each they miss).
  * Then every second below that row lies wholly in pages already handed on.
  */
-async function* readRestByOffset(opts: KeysetOptions, window: KeysetWindow, filter: Filter): AsyncGenerator<Page, OffsetPass> {
+async function* readRestByOffset(opts: KeysetOptions, window: WindowWalk, filter: Filter): AsyncGenerator<Page, OffsetPass> {
   const { pageSize } = opts;
   window.sealed = true;
   const start = window.position!;

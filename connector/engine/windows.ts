@@ -1,4 +1,4 @@
-import { edgeOf, listingCap, nameOf, readKeyset, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type KeysetWindow, type Page } from './keyset.js';
+import { edgeOf, listingCap, nameOf, readKeyset, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type Page, WindowWalk } from './keyset.js';
 
 /** An inclusive range of cursor seconds; an absent `from` is the beginning. */
 export interface CursorRange {
@@ -29,7 +29,7 @@ export interface WindowedOptions extends KeysetOptions {
 const minPagesToCut = 40;
 
 interface Slot {
-  window: KeysetWindow;
+  walk: WindowWalk;
   /** The slot this window was cut from: its row estimate shrinks by what the cut took. */
   parent?: Slot;
   /** Rows this window was expected to hold when it was cut off, until its first page counts it. */
@@ -80,16 +80,16 @@ export async function* readWindows(options: WindowedOptions, ranges: CursorRange
     running += 1;
     void (async () => {
       try {
-        for await (const page of readKeyset(opts, slot.window)) {
+        for await (const page of readKeyset(opts, slot.walk)) {
           if (stopped) return;
           if (slot.parent && page.totalCount !== undefined) {
             // The window's real size is known: the parent gives back the estimate it lent.
             const parent = slot.parent;
             const correction = page.totalCount - slot.estimate;
             if (slot.lentFromCount) {
-              parent.window.totalCount! -= correction;
-              parent.window.pendingCuts! -= 1;
-            } else if (parent.window.totalCount === undefined) parent.estimate -= correction;
+              parent.walk.totalCount! -= correction;
+              parent.walk.pendingCuts -= 1;
+            } else if (parent.walk.totalCount === undefined) parent.estimate -= correction;
             slot.estimate = page.totalCount;
           }
           await queue.push({ slot, page });
@@ -108,7 +108,7 @@ export async function* readWindows(options: WindowedOptions, ranges: CursorRange
 
   /** Rows a window still has to read: counted once its first page came back, estimated before. */
   const remaining = (s: Slot): number => {
-    const w = s.window;
+    const w = s.walk;
     return (w.totalCount ?? s.estimate) - w.rowsRead;
   };
 
@@ -139,8 +139,8 @@ export async function* readWindows(options: WindowedOptions, ranges: CursorRange
       let best: Slot | undefined;
       let bestRemaining = minRowsToCut - 1;
       for (const s of slots) {
-        const lower = s.window.position ?? s.window.from;
-        if (s.exhausted || s.window.sealed || lower === undefined || Math.min(s.window.to, dataEnd) - lower < 1) continue;
+        const lower = s.walk.position ?? s.walk.from;
+        if (s.exhausted || s.walk.sealed || lower === undefined || Math.min(s.walk.to, dataEnd) - lower < 1) continue;
         const left = remaining(s);
         if (left > bestRemaining) {
           best = s;
@@ -148,18 +148,18 @@ export async function* readWindows(options: WindowedOptions, ranges: CursorRange
         }
       }
       if (!best) break;
-      const w = best.window;
+      const w = best.walk;
       const lower = w.position ?? w.from!;
       const upper = Math.min(w.to, dataEnd);
       const mid = Math.floor((lower + upper) / 2);
       // Until the new window counts itself, assume rows spread evenly over time.
       const estimate = Math.floor((bestRemaining * (upper - mid)) / (upper - lower + 1));
       const lentFromCount = w.totalCount !== undefined;
-      const child: Slot = { window: { from: mid + 1, to: w.to, rowsRead: 0 }, parent: best, estimate, lentFromCount, exhausted: false, finished: false };
-      w.to = mid;
+      const { upper: cutOff } = w.cut(mid);
+      const child: Slot = { walk: new WindowWalk(cutOff), parent: best, estimate, lentFromCount, exhausted: false, finished: false };
       if (lentFromCount) {
         w.totalCount! -= estimate;
-        w.pendingCuts = (w.pendingCuts ?? 0) + 1;
+        w.pendingCuts += 1;
       } else best.estimate -= estimate;
       slots.splice(slots.indexOf(best) + 1, 0, child);
       fresh.push(child);
@@ -169,7 +169,7 @@ export async function* readWindows(options: WindowedOptions, ranges: CursorRange
   };
 
   // Every range is a window from the start; those past the readers allowed wait for a free one.
-  const roots: Slot[] = ranges.map((r) => ({ window: { from: r.from, to: r.to, rowsRead: 0 }, estimate: 0, exhausted: false, finished: false }));
+  const roots: Slot[] = ranges.map((r) => ({ walk: new WindowWalk(r), estimate: 0, exhausted: false, finished: false }));
   slots.push(...roots);
   const waiting = [...roots];
   startWaiting = () => {
@@ -183,10 +183,10 @@ export async function* readWindows(options: WindowedOptions, ranges: CursorRange
       const item = await queue.shift();
       if ('error' in item) throw item.error;
       const { slot } = item;
-      const from = slot.window.from;
+      const from = slot.walk.from;
       if ('end' in item) {
         slot.finished = true;
-        yield { rows: [], finished: { from, below: slot.window.to + 1 } };
+        yield { rows: [], finished: { from, below: slot.walk.to + 1 } };
         continue;
       }
       const page: RangePage = { rows: item.page.rows, finished: { from, below: item.page.checkpoint } };
