@@ -75,7 +75,7 @@ export function planSync(selections: StreamSelection[]): PlannedStream[] {
 
 /**
  * Where a read ends, by Kaltura's clock when the run knows it. When it does not (system.getTime
- * failed and no answer carried a Date header), `end` is this machine's clock, which only bounds
+ * failed and no answer carried a Date header), `to` is this machine's clock, which only bounds
  * the read: the state then claims nothing past the newest cursor value read.
  */
 export interface ReadEnd {

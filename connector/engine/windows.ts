@@ -1,3 +1,4 @@
+import { FanIn } from './fanIn.js';
 import { edgeOf, listingCap, nameOf, readKeyset, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type Page, WindowWalk } from './keyset.js';
 
 /** An inclusive range of cursor seconds; an absent `from` is the beginning. */
@@ -42,7 +43,7 @@ interface Slot {
   finished: boolean;
 }
 
-type Item = { slot: Slot; page: Page } | { slot: Slot; end: true } | { error: unknown };
+type Item = { slot: Slot; page: Page } | { slot: Slot; end: true };
 
 /**
  * Reads cursor ranges (the parts of a stream's range not read yet, in order) with several keyset
@@ -58,30 +59,23 @@ type Item = { slot: Slot; page: Page } | { slot: Slot; end: true } | { error: un
 export async function* readWindows(options: WindowedOptions, ranges: CursorRange[]): AsyncGenerator<RangePage> {
   if (ranges.length === 0) return;
   const range = { from: ranges[0]!.from, to: ranges[ranges.length - 1]!.to };
-  // When the read ends early (a window failed, or the consumer stopped), requests of the other
-  // windows that are queued, in flight or waiting to retry are abandoned, not left running.
-  const abandon = new AbortController();
-  const opts: WindowedOptions = { ...options, signal: options.signal ? AbortSignal.any([options.signal, abandon.signal]) : abandon.signal };
-  const slots: Slot[] = [];
-  // One page per reader waiting for the writer is enough to keep every reader busy.
-  const queue = new BoundedQueue<Item>(Math.max(2, opts.readers));
-  let running = 0;
-  let stopped = false;
-  /** Starts the ranges still waiting for a reader; true while some still wait. */
-  let startWaiting = (): boolean => false;
-  const minRowsToCut = Math.max(listingCap, opts.pageSize * minPagesToCut);
+  const readers = Math.max(1, options.readers);
   // A reader sends its next request only once its page is handled; with half as many readers
   // again as requests allowed in flight, one is waiting at the limiter whenever a request ends.
-  const maxReaders = Math.ceil(opts.readers * 1.5);
+  // One page per reader waiting for the writer is enough to keep every reader busy.
+  const fan = new FanIn<Item>(Math.ceil(readers * 1.5), Math.max(2, readers), options.signal);
+  const maxReaders = Math.ceil(readers * 1.5);
+  const opts: WindowedOptions = { ...options, signal: fan.signal };
+  const slots: Slot[] = [];
+  const running = () => fan.active - fan.waiting;
+  const minRowsToCut = Math.max(listingCap, opts.pageSize * minPagesToCut);
   // A window read by offset keeps its share of the readers in flight: all of them once alone.
-  opts.width = () => Math.floor(opts.readers / Math.max(1, running));
+  opts.width = () => Math.floor(readers / Math.max(1, running()));
 
   const start = (slot: Slot) => {
-    running += 1;
-    void (async () => {
-      try {
+    void fan
+      .add(async (emit) => {
         for await (const page of readKeyset(opts, slot.walk)) {
-          if (stopped) return;
           if (slot.parent && page.totalCount !== undefined) {
             // The window's real size is known: the parent gives back the estimate it lent.
             const parent = slot.parent;
@@ -92,18 +86,14 @@ export async function* readWindows(options: WindowedOptions, ranges: CursorRange
             } else if (parent.walk.totalCount === undefined) parent.estimate -= correction;
             slot.estimate = page.totalCount;
           }
-          await queue.push({ slot, page });
+          await emit({ slot, page });
           cut();
         }
         slot.exhausted = true;
-        running -= 1;
-        await queue.push({ slot, end: true });
-        cut();
-      } catch (error) {
-        running -= 1;
-        await queue.push({ error });
-      }
-    })();
+        await emit({ slot, end: true });
+      })
+      // Its place is free: another window may take it.
+      .then(cut);
   };
 
   /** Rows a window still has to read: counted once its first page came back, estimated before. */
@@ -124,18 +114,19 @@ export async function* readWindows(options: WindowedOptions, ranges: CursorRange
         dataEnd = newest ?? range.to;
         cut();
       },
-      (error: unknown) => void queue.push({ error }),
+      (error: unknown) => fan.fail(error),
     );
   };
 
   const cut = () => {
-    if (startWaiting()) return;
+    // Ranges still waiting for a reader come before any cut.
+    if (fan.signal.aborted || fan.waiting > 0) return;
     if (dataEnd === undefined) {
       if (!probing && slots.some((s) => !s.exhausted && remaining(s) >= minRowsToCut)) probeDataEnd();
       return;
     }
     const fresh: Slot[] = [];
-    while (!stopped && running + fresh.length < maxReaders) {
+    while (running() + fresh.length < maxReaders) {
       let best: Slot | undefined;
       let bestRemaining = minRowsToCut - 1;
       for (const s of slots) {
@@ -171,36 +162,23 @@ export async function* readWindows(options: WindowedOptions, ranges: CursorRange
   // Every range is a window from the start; those past the readers allowed wait for a free one.
   const roots: Slot[] = ranges.map((r) => ({ walk: new WindowWalk(r), estimate: 0, exhausted: false, finished: false }));
   slots.push(...roots);
-  const waiting = [...roots];
-  startWaiting = () => {
-    while (waiting.length > 0 && running < maxReaders) start(waiting.shift()!);
-    return waiting.length > 0;
-  };
-  startWaiting();
+  for (const root of roots) start(root);
   let first = true;
-  try {
-    while (slots.some((s) => !s.finished)) {
-      const item = await queue.shift();
-      if ('error' in item) throw item.error;
-      const { slot } = item;
-      const from = slot.walk.from;
-      if ('end' in item) {
-        slot.finished = true;
-        yield { rows: [], finished: { from, below: slot.walk.to + 1 } };
-        continue;
-      }
-      const page: RangePage = { rows: item.page.rows, finished: { from, below: item.page.checkpoint } };
-      // Only the first window's first page counts the whole range (when it is one range).
-      if (first && roots.length === 1 && slot === roots[0] && item.page.totalCount !== undefined) page.totalCount = item.page.totalCount;
-      first = false;
-      yield page;
+  for await (const item of fan.items()) {
+    const { slot } = item;
+    const from = slot.walk.from;
+    if ('end' in item) {
+      slot.finished = true;
+      yield { rows: [], finished: { from, below: slot.walk.to + 1 } };
+      continue;
     }
-    opts.log(`${nameOf(opts)}: read in ${slots.length} window${slots.length === 1 ? '' : 's'} of ${opts.def.cursorField}`);
-  } finally {
-    stopped = true;
-    abandon.abort(new Error('the read was abandoned'));
-    queue.close();
+    const page: RangePage = { rows: item.page.rows, finished: { from, below: item.page.checkpoint } };
+    // Only the first window's first page counts the whole range (when it is one range).
+    if (first && roots.length === 1 && slot === roots[0] && item.page.totalCount !== undefined) page.totalCount = item.page.totalCount;
+    first = false;
+    yield page;
   }
+  opts.log(`${nameOf(opts)}: read in ${slots.length} window${slots.length === 1 ? '' : 's'} of ${opts.def.cursorField}`);
 }
 
 /** The cursor of the newest row in the range, or undefined when it holds none. */
@@ -210,37 +188,4 @@ function newestCursor(opts: KeysetOptions, range: { from?: number; to: number })
   setLowerBound(filter, `${cursor}GreaterThanOrEqual`, range.from);
   setUpperBound(filter, `${cursor}LessThanOrEqual`, range.to);
   return edgeOf(opts, filter, cursor, '-');
-}
-
-/** A queue whose producers wait while it is full: readers never run far ahead of the writer. */
-export class BoundedQueue<T> {
-  private readonly items: T[] = [];
-  private readonly takers: Array<(item: T) => void> = [];
-  private readonly givers: Array<() => void> = [];
-  private closed = false;
-
-  constructor(private readonly capacity: number) {}
-
-  async push(item: T): Promise<void> {
-    if (this.closed) return;
-    const taker = this.takers.shift();
-    if (taker) {
-      taker(item);
-      return;
-    }
-    this.items.push(item);
-    if (this.items.length > this.capacity) await new Promise<void>((resolve) => this.givers.push(resolve));
-  }
-
-  shift(): Promise<T> {
-    const item = this.items.shift();
-    this.givers.shift()?.();
-    if (item !== undefined) return Promise.resolve(item);
-    return new Promise((resolve) => this.takers.push(resolve));
-  }
-
-  close(): void {
-    this.closed = true;
-    for (const give of this.givers.splice(0)) give();
-  }
 }
