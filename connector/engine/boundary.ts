@@ -1,5 +1,5 @@
 import { ConnectorError } from '../util/errors.js';
-import { cursorOf, listingCap, nameOf, rowKey, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type Page } from './keyset.js';
+import { countedPasses, cursorOf, listingCap, nameOf, rowKey, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type Page } from './keyset.js';
 import type { KalturaObject } from './records.js';
 
 /**
@@ -54,8 +54,7 @@ export async function* readBoundaryKeyset(opts: KeysetOptions, range: { from?: n
 
 /**
  * One second read by offset, in the order `crowdedSecondOrder` names (none: the list's own
- * primary-key order, stable for database lists). Offsets are safe only if no row leaves the
- * second during the pass: a pass that returns fewer distinct rows than it counted is repeated.
+ * primary-key order, stable for database lists), under the recount rule of `countedPasses`.
  * Rows already handed on are skipped by key; the set is bounded by the rows of that second.
  */
 async function* readCrowdedSecond(opts: KeysetOptions, base: Filter, second: number, seen: Set<string>): AsyncGenerator<Page> {
@@ -64,7 +63,7 @@ async function* readCrowdedSecond(opts: KeysetOptions, base: Filter, second: num
   setLowerBound(filter, `${def.cursorField}GreaterThanOrEqual`, second);
   setUpperBound(filter, `${def.cursorField}LessThanOrEqual`, second);
   if (def.crowdedSecondOrder) filter.orderBy = def.crowdedSecondOrder;
-  for (let pass = 1; ; pass++) {
+  yield* countedPasses(opts, `${def.cursorField} ${second}`, async function* (pass) {
     const returned = new Set<string>();
     let count: number | undefined;
     for (let pageIndex = 1; count === undefined || (pageIndex - 1) * pageSize < count; pageIndex++) {
@@ -87,9 +86,7 @@ async function* readCrowdedSecond(opts: KeysetOptions, base: Filter, second: num
       if (fresh.length > 0) yield { rows: fresh, checkpoint: second };
       if (answer.objects.length < pageSize) break;
     }
-    if (returned.size >= (count ?? 0)) break;
-    if (pass >= 5) throw new ConnectorError('transient_error', `${nameOf(opts)}: the rows at ${def.cursorField} ${second} kept changing while they were read; run the sync again.`);
-    opts.log(`${nameOf(opts)}: the rows at ${def.cursorField} ${second} changed while they were read (${count} counted, ${returned.size} returned); reading them again`);
-  }
+    return { counted: count ?? 0, returned: returned.size };
+  });
   yield { rows: [], checkpoint: second + 1 };
 }

@@ -364,27 +364,47 @@ async function* readTieWindow(crowd: Crowd, bounds: TieBounds, count: number, re
 }
 
 /**
- * A window under the cap, by offset, several pages at once, after the pages `read` holds. Offsets
- * are safe only if no row leaves the window during the pass and pages agree on the order of rows
- * of equal `createdAt` (Kaltura defines none): a pass that returns fewer distinct rows than were
- * counted is repeated, whole, with a new count.
+ * A window under the cap, by offset, several pages at once, after the pages `read` holds, under
+ * the recount rule of `countedPasses` (rows of equal `createdAt` have no order in Kaltura).
  */
 async function* readTieWindowByOffset(crowd: Crowd, bounds: TieBounds, counted: number, read?: PagesRead): AsyncGenerator<Page> {
   const { def, pageSize } = crowd.opts;
   const filter = tieFilter(crowd, bounds);
-  let count = counted;
-  for (let pass = 1; ; pass++) {
+  yield* countedPasses(crowd.opts, `${def.cursorField} ${crowd.second}`, async function* (pass) {
+    // A pass after one that came up short counts the rows again: some left meanwhile.
+    const count = pass === 1 ? counted : await countRows(crowd.opts, filter);
     const pages = Math.min(Math.ceil(count / pageSize), Math.floor(listingCap / pageSize));
     const returned = pass === 1 && read ? read.returned : new Set<string | number>();
     for await (const answer of fetchPagesInOrder(crowd.opts, filter, pass === 1 && read ? read.pages + 1 : 1, () => pages)) {
       const rows = freshRows(crowd, answer, returned);
       if (rows.length > 0) yield { rows, checkpoint: crowd.second };
     }
-    if (returned.size >= count) return;
-    if (pass >= 5) throw new ConnectorError('transient_error', `${nameOf(crowd.opts)}: the rows at ${def.cursorField} ${crowd.second} kept changing while they were read; run the sync again.`);
-    const now = await countRows(crowd.opts, filter);
-    crowd.opts.log(`${nameOf(crowd.opts)}: the rows at ${def.cursorField} ${crowd.second} changed while they were read (${count} counted, ${returned.size} returned, now ${now}); reading them again`);
-    count = now;
+    return { counted: count, returned: returned.size };
+  });
+}
+
+/** What one counted offset pass saw: the rows it counted first, and the distinct rows it returned. */
+export interface CountedPass {
+  counted: number;
+  returned: number;
+}
+
+/** Passes a counted offset read may take before the rows are called unstable. */
+const maxPasses = 5;
+
+/**
+ * The recount rule of every read by offset of a counted set of rows, held once: offsets are
+ * safe only if no row leaves the set during the pass and pages agree on the order of rows that
+ * tie, and either failure shows as fewer distinct rows returned than counted. Such a pass is
+ * read again, whole (the pass itself counts again), up to five passes; then the read stops as a
+ * transient failure. `where` names the rows in messages, e.g. `updatedAt 1732237921`.
+ */
+export async function* countedPasses(opts: KeysetOptions, where: string, pass: (n: number) => AsyncGenerator<Page, CountedPass>): AsyncGenerator<Page> {
+  for (let n = 1; ; n++) {
+    const { counted, returned } = yield* pass(n);
+    if (returned >= counted) return;
+    if (n >= maxPasses) throw new ConnectorError('transient_error', `${nameOf(opts)}: the rows at ${where} kept changing while they were read; run the sync again.`);
+    opts.log(`${nameOf(opts)}: the rows at ${where} changed while they were read (${counted} counted, ${returned} returned); reading them again`);
   }
 }
 
