@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { streamSchema } from '../engine/records.js';
 import type { StreamState } from '../engine/state.js';
 import { planSync, runSync, settingsOf, type SyncListener } from '../engine/sync.js';
-import { ConnectorError } from '../util/errors.js';
+import { ConnectorError, RunRefusedError } from '../util/errors.js';
 import { describeFailure } from '../kaltura/errorTable.js';
 import { createKalturaClient } from '../kaltura/index.js';
 import { selectionsFromCatalog } from '../protocol/airbyte/catalog.js';
@@ -218,10 +218,16 @@ export async function cronRead(options: CronReadOptions, stderr: ProgressOutput 
     try {
       result = await runSync(client, output, log, { ...settingsOf(config), progressIntervalMs: Number.POSITIVE_INFINITY }, plan);
     } catch (err) {
-      // A defect, not a stream failure (those are in the result): leave no unfinished file behind.
+      // A refused session, or a defect (stream failures are in the result): leave no unfinished file behind.
       output.discardUnfinishedSync();
+      if (!(err instanceof RunRefusedError)) {
+        board.stop();
+        throw err;
+      }
+      // Refused before any stream started: no file written, the state file untouched.
+      log.error(err.message);
       board.stop();
-      throw err;
+      return exitCodes.badInput;
     }
     const failed = result.failed;
     // The summary is the last line: requests a failed stream left behind (retries of its other

@@ -1,7 +1,9 @@
 import { answerText } from '../kaltura/answerText.js';
 import type { AnswerDecoder } from '../kaltura/transport.js';
 import type { KalturaRow, StreamDefinition } from '../streams/definition.js';
-import { RecordShaper } from './records.js';
+import { RecordShaper, streamSchema, type OutputRecord, type RecordRepair } from './records.js';
+import { declaredTypes, integerFromText } from './cast.js';
+import type { Logger } from '../util/logger.js';
 
 /**
  * Decodes a stream's list pages as they arrive: the engine gets the few fields it pages by
@@ -10,14 +12,23 @@ import { RecordShaper } from './records.js';
  */
 export class PageDecoder {
   private readonly fields: string[];
+  /** For each of `fields`: whether Kaltura sends it as a number (an integer, or unix seconds). */
+  private readonly numeric: boolean[];
   /** Compiled with the first page that needs records. */
   private shaper: RecordShaper | undefined;
+  /** Fields already reported as cast or nulled: one line per stream and field. */
+  private readonly noted = new Set<string>();
 
   constructor(
     private readonly def: StreamDefinition,
     private readonly options: DecodeOptions,
   ) {
     this.fields = engineFields(def);
+    const properties = streamSchema(def).properties;
+    this.numeric = this.fields.map((field) => {
+      const property = properties[field];
+      return property !== undefined && (property.format === 'date-time' || declaredTypes(property).includes('integer'));
+    });
   }
 
   /** The transport's decoder: the page with each row tagged with its record (see `recordOf`). */
@@ -49,7 +60,15 @@ export class PageDecoder {
 
   private view(row: KalturaRow): KalturaRow {
     const view: KalturaRow = {};
-    for (const field of this.fields) if (row[field] !== undefined) view[field] = row[field];
+    const { fields, numeric } = this;
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i]!;
+      const value = row[field];
+      if (value === undefined) continue;
+      // A number Kaltura sent as text (see cast.ts) is a number to the engine too: it filters and
+      // compares by these fields, and its checkpoints are made of them.
+      view[field] = numeric[i] && typeof value === 'string' ? (integerFromText(value) ?? value) : value;
+    }
     return view;
   }
 
@@ -59,32 +78,72 @@ export class PageDecoder {
     const selected = this.options.fields;
     const ends = new Uint32Array(rows.length);
     let problems: Array<string | null> | undefined;
+    let nulled: Array<readonly string[] | null> | undefined;
     // Records are about the size of the answer (times grow from numbers to RFC 3339 strings).
     let bytes: Buffer = Buffer.allocUnsafe(sizeHint + 32 * rows.length);
     let used = 0;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
       const record = shaper.shape(def.transform ? def.transform(row) : row);
-      const problem = shaper.problems(record);
-      if (problem !== undefined) {
-        problems ??= new Array<string | null>(rows.length).fill(null);
-        problems[i] = problem;
-      } else {
-        const json = JSON.stringify(selected ? project(record, selected) : record);
-        // A UTF-16 unit never takes more than 3 bytes of UTF-8.
-        if (bytes.length - used < json.length * 3) bytes = grown(bytes, used, used + json.length * 3);
-        used += bytes.write(json, used, 'utf8');
+      const repair = shaper.repair(record);
+      if (repair !== undefined) {
+        if (repair.problem !== undefined) {
+          problems ??= new Array<string | null>(rows.length).fill(null);
+          problems[i] = repair.problem;
+          ends[i] = used;
+          continue;
+        }
+        const fields = this.noteRepair(record, repair);
+        if (fields.length > 0) (nulled ??= new Array<readonly string[] | null>(rows.length).fill(null))[i] = fields;
       }
+      const json = JSON.stringify(selected ? project(record, selected) : record);
+      // A UTF-16 unit never takes more than 3 bytes of UTF-8.
+      if (bytes.length - used < json.length * 3) bytes = grown(bytes, used, used + json.length * 3);
+      used += bytes.write(json, used, 'utf8');
       ends[i] = used;
     }
     const encoded: EncodedRecords = { bytes: bytes.subarray(0, used), ends };
     if (problems) encoded.problems = problems;
+    if (nulled) encoded.nulled = nulled;
     return encoded;
+  }
+
+  /**
+   * Says once per field of this stream that Kaltura sent it in another type (the field, the record
+   * that showed it first, the declared type; never the value), and returns the fields of the
+   * output that were nulled in this record.
+   */
+  private noteRepair(record: OutputRecord, repair: RecordRepair): string[] {
+    const { def } = this;
+    const selected = this.options.fields;
+    const inOutput = (field: string) => !selected || selected.includes(field);
+    const key = def.primaryKey.map(([field]) => String(record[field!])).join('/');
+    for (const { field, sent, declared } of repair.cast) {
+      if (!inOutput(field) || !this.firstNote(`cast ${field}`)) continue;
+      this.options.log?.info(`${def.name}: field "${field}" came as ${sent} where schemas/${def.schemaFile} declares ${declared} (first in record ${key}); it was cast without loss. Later casts of this field are not logged.`);
+    }
+    const nulled: string[] = [];
+    for (const { field, sent, declared } of repair.nulled) {
+      if (!inOutput(field)) continue;
+      nulled.push(field);
+      if (!this.firstNote(`null ${field}`)) continue;
+      this.options.log?.warn(`${def.name}: field "${field}" of record ${key} came as ${sent}, which is not ${declared} and cannot be cast to it without loss; the record was kept with this field set to null. Other records of ${def.name} with such a value in "${field}" are written the same way without another warning.`);
+    }
+    return nulled;
+  }
+
+  private firstNote(what: string): boolean {
+    if (this.noted.has(what)) return false;
+    this.noted.add(what);
+    return true;
   }
 }
 
-/** A row's record, from a page decoded with records: its UTF-8 JSON, or why it does not match the schema. */
-export type EncodedRecord = { json: Buffer; problems?: undefined } | { json?: undefined; problems: string };
+/**
+ * A row's record, from a page decoded with records: its UTF-8 JSON (with the fields that had to be
+ * nulled, if any), or why it cannot be written at all.
+ */
+export type EncodedRecord = { json: Buffer; nulled?: readonly string[]; problems?: undefined } | { json?: undefined; nulled?: undefined; problems: string };
 
 export function recordOf(row: KalturaRow): EncodedRecord {
   const tagged = row as Tagged;
@@ -93,7 +152,9 @@ export function recordOf(row: KalturaRow): EncodedRecord {
   if (page === undefined || index === undefined) throw new Error('a row reached the output without its record (a list page was not decoded by PageDecoder)');
   const problems = page.problems?.[index];
   if (problems) return { problems };
-  return { json: page.bytes.subarray(index === 0 ? 0 : page.ends[index - 1], page.ends[index]) };
+  const json = page.bytes.subarray(index === 0 ? 0 : page.ends[index - 1], page.ends[index]);
+  const nulled = page.nulled?.[index];
+  return nulled ? { json, nulled } : { json };
 }
 
 const pageOf = Symbol('encoded page');
@@ -117,16 +178,21 @@ export interface DecodeOptions {
   records: boolean;
   /** Fields to keep in each record (a catalog's selection); undefined: every field. */
   fields?: string[] | undefined;
+  /** Where a value cast to its declared type, or nulled, is reported (once per field). */
+  log?: Pick<Logger, 'info' | 'warn'> | undefined;
 }
 
 /**
  * Each row's record as UTF-8 JSON, end to end in `bytes`: row i is `bytes[ends[i - 1] .. ends[i]]`.
- * A row whose record does not match the schema has no bytes and its `problems`.
+ * `nulled[i]`: the fields of row i's record set to null because their value could not be given in
+ * the declared type. A row whose record cannot be written (a required key of no usable type) has
+ * no bytes and its `problems`.
  */
 export interface EncodedRecords {
   bytes: Buffer;
   ends: Uint32Array;
   problems?: Array<string | null>;
+  nulled?: Array<readonly string[] | null>;
 }
 
 /**

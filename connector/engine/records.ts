@@ -1,7 +1,11 @@
-import type { ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createAjv, describeAjvErrors } from '../util/ajv.js';
 import { readPackageJson } from '../util/paths.js';
 import type { KalturaRow, StreamDefinition } from '../streams/definition.js';
+import { isoSeconds } from './isoSeconds.js';
+import { allowsNull, castValue, declaredTypes } from './cast.js';
+
+export { isoSeconds };
 
 export type JsonSchema = { properties: Record<string, { format?: string; type?: unknown }> } & Record<string, unknown>;
 /** The engine's name for a Kaltura object before it is shaped (one type: streams/definition.ts's). */
@@ -22,38 +26,6 @@ export function streamSchema(def: StreamDefinition): JsonSchema {
   return schema;
 }
 
-/** Unix seconds as RFC 3339 UTC without fractions, the form every output uses. */
-export function isoSeconds(seconds: number): string {
-  // Every record carries several times: the date part is remembered per day, the time of day is
-  // written from a table, instead of a Date and toISOString for each (5× the cost).
-  if (!Number.isInteger(seconds) || seconds < 0 || seconds >= lastWholeSecond) return generalIso(seconds);
-  const day = Math.floor(seconds / secondsPerDay);
-  let date = dayPrefixes.get(day);
-  if (date === undefined) {
-    if (dayPrefixes.size >= maxDaysRemembered) dayPrefixes.clear();
-    date = new Date(day * secondsPerDay * 1000).toISOString().slice(0, 11);
-    dayPrefixes.set(day, date);
-  }
-  let rest = seconds - day * secondsPerDay;
-  const hours = Math.floor(rest / 3600);
-  rest -= hours * 3600;
-  const minutes = Math.floor(rest / 60);
-  return `${date}${twoDigits[hours]}:${twoDigits[minutes]}:${twoDigits[rest - minutes * 60]}Z`;
-}
-
-const secondsPerDay = 86_400;
-/** 9999-12-31T23:59:59Z + 1: later times, fractions and negatives take the general path. */
-const lastWholeSecond = 253_402_300_800;
-const maxDaysRemembered = 4096;
-const dayPrefixes = new Map<number, string>();
-const twoDigits = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));
-
-function generalIso(seconds: number): string {
-  const iso = new Date(seconds * 1000).toISOString();
-  // Whole seconds: drop the ".000" toISOString always writes (dates before year 0 keep their form).
-  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
-}
-
 /**
  * Turns Kaltura objects into records of the stream's schema: declared fields only, in schema
  * order, `format: date-time` fields converted from unix seconds. Kaltura leaves out null fields,
@@ -66,7 +38,8 @@ function generalIso(seconds: number): string {
  *
  * Each record is then checked against the schema once, by a validator compiled without the
  * date-time formats (those strings were just built from numbers); a record whose time field held
- * anything but a number gets the full check.
+ * anything but a number gets the full check, and a record the check refuses is repaired field by
+ * field (`repair`): that slow path is only ever taken for such records.
  */
 export class RecordShaper {
   private readonly build: (values: unknown[], time: (value: unknown) => unknown) => OutputRecord;
@@ -78,6 +51,7 @@ export class RecordShaper {
   /** Compiled when a record first needs it: most reads never do. */
   private validateFully: ValidateFunction | undefined;
   private readonly schema: JsonSchema;
+  private readonly fieldValidators = new Map<string, ValidateFunction>();
   private needsFullCheck = false;
   private readonly time = (value: unknown): unknown => {
     if (typeof value === 'number') return isoSeconds(value);
@@ -111,13 +85,85 @@ export class RecordShaper {
     return this.build(values, this.time);
   }
 
-  /** Undefined when the record just shaped is valid, else one line naming each problem. */
-  problems(record: OutputRecord): string | undefined {
+  /**
+   * Undefined when the record just shaped is valid: the only cost on the hot path is the compiled
+   * check. Otherwise each field the schema refuses is cast to its declared type where nothing is
+   * lost, or else nulled, in `record` itself (see cast.ts), and the repair says which. A field that
+   * can be neither (a key the schema requires) leaves a `problem`, and the record cannot be written.
+   */
+  repair(record: OutputRecord): RecordRepair | undefined {
     if (!this.needsFullCheck && this.validateShaped(record)) return undefined;
-    this.validateFully ??= ajv.compile(this.schema);
-    if (this.validateFully(record)) return undefined;
-    return describeAjvErrors(this.validateFully.errors).join('; ');
+    const validate = (this.validateFully ??= ajv.compile(this.schema));
+    // Called as a boolean: as a type guard its "no" would narrow the record to nothing.
+    const valid: boolean = validate(record);
+    if (valid) return undefined;
+    const repair: RecordRepair = { cast: [], nulled: [] };
+    for (const field of refusedFields(validate.errors)) {
+      const property = this.schema.properties[field];
+      if (property === undefined) continue;
+      const value = record[field];
+      const cast = castValue(value, property, this.fieldValidator(field));
+      const what: FieldRepair = { field, sent: kindOf(value), declared: declaredType(property) };
+      if (cast) {
+        record[field] = cast.value;
+        repair.cast.push(what);
+      } else if (allowsNull(property)) {
+        record[field] = null;
+        repair.nulled.push(what);
+      }
+    }
+    if (!validate(record)) repair.problem = describeAjvErrors(validate.errors).join('; ');
+    return repair;
   }
+
+  /** Whether a value is one the schema takes for `field` (compiled when a field first needs it). */
+  private fieldValidator(field: string): ValidateFunction {
+    let validate = this.fieldValidators.get(field);
+    if (!validate) {
+      // The field's schema with the stream schema's definitions, which its $refs point into.
+      validate = ajv.compile({ ...this.schema.properties[field], definitions: this.schema.definitions ?? {} });
+      this.fieldValidators.set(field, validate);
+    }
+    return validate;
+  }
+}
+
+/** What `repair` did to a record: fields cast without loss, fields nulled, and what it could not mend. */
+export interface RecordRepair {
+  cast: FieldRepair[];
+  nulled: FieldRepair[];
+  problem?: string;
+}
+
+/** A field mended, described without its value (a value may be anything, a secret included). */
+export interface FieldRepair {
+  field: string;
+  /** What Kaltura sent: "a string", "a number", "a boolean", "a list", "an object". */
+  sent: string;
+  /** The schema's type, e.g. "integer", "string (date-time)". */
+  declared: string;
+}
+
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  const type = typeof value;
+  return type === 'object' ? 'an object' : `a ${type}`;
+}
+
+function declaredType(property: { type?: unknown; format?: string }): string {
+  const types = declaredTypes(property);
+  return `${types.join(' or ') || 'null'}${property.format ? ` (${property.format})` : ''}`;
+}
+
+/** The top-level fields the validator refused (the first segment of each error's path). */
+function refusedFields(errors: ErrorObject[] | null | undefined): Set<string> {
+  const fields = new Set<string>();
+  for (const e of errors ?? []) {
+    const field = e.instancePath.split('/')[1];
+    if (field) fields.add(field.replace(/~1/g, '/').replace(/~0/g, '~'));
+  }
+  return fields;
 }
 
 /** The schema with `format` removed from date-time fields (their strings are built by `shape`). */

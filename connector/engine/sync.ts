@@ -1,6 +1,6 @@
 import type { KalturaClient } from '../kaltura/client.js';
 import type { Config } from '../config/config.js';
-import { ConnectorError } from '../util/errors.js';
+import { ConnectorError, RunRefusedError } from '../util/errors.js';
 import { describeFailure } from '../kaltura/errorTable.js';
 import type { StreamDefinition } from '../streams/definition.js';
 import type { WindowedOptions } from './windows.js';
@@ -35,8 +35,12 @@ export interface StreamSelection {
 export interface SyncListener {
   started(stream: string): Promise<void>;
   estimate(stream: string, rows: number): Promise<void>;
-  /** Each record as UTF-8 JSON: the schema's fields (or those selected) in schema order. */
-  records(stream: string, records: Buffer[]): Promise<void>;
+  /**
+   * Each record as UTF-8 JSON: the schema's fields (or those selected) in schema order. `nulled`
+   * (rarely given) maps a record's index to the fields set to null because Kaltura sent a value
+   * that could not be given in the declared type.
+   */
+  records(stream: string, records: Buffer[], nulled?: ReadonlyMap<number, readonly string[]>): Promise<void>;
   checkpoint(stream: string, state: StreamState, recordsSinceLast: number): Promise<void>;
   completed(stream: string, recordCount: number): Promise<void>;
   failed(stream: string, error: ConnectorError, recordCount: number): Promise<void>;
@@ -97,15 +101,18 @@ export interface StreamReading {
   client?: KalturaClient;
 }
 
+/** Throws a ConnectorError, before any stream starts, when the whole run is refused (RunRefusedError: a session that would see part of the account); stream failures are in the result. */
 export async function runSync(client: KalturaClient, listener: SyncListener, log: Logger, settings: SyncSettings, plan: PlannedStream[]): Promise<SyncResult> {
   // The login goes out beside the clock request (neither needs the other); a failed login is
   // reported by the streams, whose first request waits for it.
   const login = client.session.ks().then(
     () => undefined,
-    () => undefined,
+    (err: unknown) => err,
   );
   const now = await serverNow(client, log);
-  await login;
+  const loginFailure = await login;
+  // A session that would see part of the account ends the whole run before any stream starts.
+  if (loginFailure instanceof RunRefusedError) throw loginFailure;
   const loginTime = client.session.info?.serverTime;
   // The read ends with the last whole second before it started. Rows written later in the second
   // it starts in would enter windows already counted, and offset pages could then skip a row.
@@ -124,7 +131,7 @@ export async function runSync(client: KalturaClient, listener: SyncListener, log
   await Promise.all(
     plan.map(async (stream) => {
       const parents = stream.def.parents ? feeds.get(stream.def.parents.of)?.ticket() : undefined;
-      const source = new SourceSelector(client, stream.def, (m) => log.info(m), new PageDecoder(stream.def, { records: true, fields: stream.fields }));
+      const source = new SourceSelector(client, stream.def, (m) => log.info(m), new PageDecoder(stream.def, { records: true, fields: stream.fields, log }));
       const count = await syncStream({ source, parents, describe, client }, listener, log, settings, stream, readEnd);
       result.counts[stream.def.name] = count.records;
       if (!count.ok) result.failed.push(stream.def.name);
@@ -201,17 +208,19 @@ async function syncStream(reading: StreamReading, listener: SyncListener, log: L
           progress.expect(page.totalCount);
         }
         const out: Buffer[] = [];
+        let nulled: Map<number, readonly string[]> | undefined;
         for (const row of page.rows) {
           if (!readEnd.known) newest = Math.max(newest, cursorOf(def, row));
           const record = encode(row);
           if (record.json) {
+            if (record.nulled) (nulled ??= new Map()).set(out.length, record.nulled);
             out.push(record.json);
             continue;
           }
           invalid += 1;
           log.warn(`${def.name}: record ${rowKey(def, row, '/')} does not match schemas/${def.schemaFile} and was not written: ${record.problems}`);
         }
-        if (out.length > 0) await listener.records(def.name, out);
+        if (out.length > 0) await listener.records(def.name, out, nulled);
         recordCount += out.length;
         sinceCheckpoint += out.length;
         progress.page(out.length);

@@ -1,6 +1,6 @@
 import type { KalturaTransport } from './transport.js';
 import { KalturaApiError } from './errors.js';
-import { ConnectorError } from '../util/errors.js';
+import { ConnectorError, RunRefusedError } from '../util/errors.js';
 import { describeFailure, looksUpperCased, upperCasedTokenMessage, type FailureContext } from './errorTable.js';
 import { appTokenHash, hashTypes, type HashType } from './hash.js';
 import { secrets } from '../util/redact.js';
@@ -35,6 +35,30 @@ export interface SessionInfo {
  * the answer that issued it. Only when the answer had no Date header does this machine's clock
  * (`localNow`, unix seconds) stand in for it, and then a skewed clock shows.
  */
+/** Privileges as Kaltura writes them: `name:value` pairs joined by commas. */
+export function parsePrivileges(privileges: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of privileges.split(',')) {
+    const [name, ...value] = part.trim().split(':');
+    if (name) out.set(name, value.join(':'));
+  }
+  return out;
+}
+
+/**
+ * Why the connector will not read with this session, or undefined when it sees the whole account.
+ * Kaltura answers such a session without any error, only with fewer rows: a read would report
+ * success with a fraction of the records. Every mode logs in through `AppTokenSession`, so the
+ * refusal reaches `check` and each kind of read before any list request.
+ */
+export function narrowSessionReason(info: SessionInfo): string | undefined {
+  const privileges = parsePrivileges(info.privileges ?? '');
+  if (info.sessionType === 2 || privileges.get('list') === '*') return undefined;
+  // Kaltura shows a USER session without list:* only its own user's entries (kaltura-api.md section 4).
+  const user = info.userId ? `user ${info.userId}'s entries` : 'the entries of its user, and this token names none';
+  return `The token was created with sessionType USER (0) and without list:*; this session sees only ${user}. Create the token with sessionType ADMIN (2), or add list:* to its sessionPrivileges. Nothing was read: Kaltura gives no error for the entries such a session cannot see, so a read would look complete while missing every other user's entries.`;
+}
+
 export function sessionLifetime(info: SessionInfo, localNow: number): number {
   // The Date header is truncated to the second: the server was on average half a second later.
   return Math.max(0, info.serverTime !== undefined ? info.expiry - info.serverTime - 0.5 : info.expiry - localNow);
@@ -56,6 +80,8 @@ export class AppTokenSession {
   private pending: Promise<ActiveSession> | undefined;
   private detectedHashType: HashType | undefined;
   private logins = 0;
+  /** Set once Kaltura issued a session this connector will not read with: the token will not change during the run. */
+  private refused: RunRefusedError | undefined;
 
   constructor(
     private readonly transport: KalturaTransport,
@@ -81,6 +107,7 @@ export class AppTokenSession {
   }
 
   async ks(): Promise<string> {
+    if (this.refused) throw this.refused;
     if (this.active && this.clock() < this.active.refreshAt) return this.active.info.ks;
     this.pending ??= this.login().finally(() => {
       this.pending = undefined;
@@ -105,6 +132,11 @@ export class AppTokenSession {
     const receivedAt = this.clock();
     secrets.add(info.ks);
     this.logins += 1;
+    const narrow = narrowSessionReason(info);
+    if (narrow) {
+      this.refused = new RunRefusedError('config_error', narrow, `apptoken.startSession issued sessionType ${info.sessionType} with privileges "${info.privileges}" for app token ${this.credentials.appTokenId}`);
+      throw this.refused;
+    }
     // The lifetime is counted on Kaltura's clock (expiry less the server time of the answer), and
     // from the moment the answer arrived on ours: a skewed local clock changes neither. Refresh with
     // a margin of a fifth of the lifetime (at most a minute), so that a 5-second session is renewed

@@ -18,3 +18,9 @@ export class ConnectorError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * A failure of the whole run found before any stream started (a session that would read only part
+ * of the account): the run ends with this one message, nothing read, no state moved.
+ */
+export class RunRefusedError extends ConnectorError {}

@@ -92,11 +92,11 @@ test('a blocked partner and a blocked user are config errors that say so', async
   assert.match(user.message, /Unblock the user/);
 });
 
-test('a USER session without list:* passes check with a warning that it sees only its own entries', async () => {
-  const { status, message } = await checkStatus(tokenConfig('user'));
+test('a USER session with list:* passes check; a stream its role may not list is named with the permission that grants it', async () => {
+  // A USER token without list:* is refused outright (test/connector/userToken.test.ts).
+  const { status, message } = await checkStatus(tokenConfig('userList'));
   assert.equal(status, 'SUCCEEDED');
-  assert.match(message, /USER session without list:\*/);
-  assert.match(message, /sessionType ADMIN|list:\*/);
+  assert.match(message, /session type USER \(0\)/);
   // The USER role may not list users: check names the refused action and the permission that grants it.
   assert.match(message, /Not permitted to this session's role.*users: .*user->list \(SERVICE_FORBIDDEN\).*ADMIN_BASE/);
 });
@@ -167,7 +167,7 @@ function statusesOf(messages: Array<Record<string, any>>, stream: string): strin
 
 test('a stream refused by the session fails alone; the other streams complete and the exit code is non-zero', async () => {
   // A USER session may list categories but not users (user.list needs ADMIN_BASE).
-  const run = await runConnector(['read', '--config', tokenConfig('user'), '--catalog', fx.catalog([['users', 'incremental'], ['categories', 'full_refresh']])]);
+  const run = await runConnector(['read', '--config', tokenConfig('userList'), '--catalog', fx.catalog([['users', 'incremental'], ['categories', 'full_refresh']])]);
   assert.notEqual(run.code, 0);
   assertValidMessages(run.messages);
   const errors = ofType(run.messages, 'TRACE').filter((m) => m.trace.type === 'ERROR');

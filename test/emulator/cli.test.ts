@@ -48,6 +48,33 @@ test('the fault flags reach the server: --database-error-rate 1 fails every call
   }
 });
 
+test('--value-drift sends the named list fields in another type', async () => {
+  const child = spawn(process.execPath, [main, '--port', '0', '--entries', '50', '--categories', '3', '--value-drift', 'category.depth=string,category.partnerId=garbage'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const first = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    const info = JSON.parse(first);
+    const call = async (service: string, action: string, params: Record<string, unknown>) => {
+      const r = await fetch(`${info.url}/api_v3/service/${service}/action/${action}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ format: 1, ...params }) });
+      return (await r.json()) as Record<string, any>;
+    };
+    const widget = await call('session', 'startWidgetSession', { widgetId: `_${info.partnerId}` });
+    const t = info.tokens.admin;
+    const { createHash } = await import('node:crypto');
+    const session = await call('apptoken', 'startSession', { ks: widget.ks, id: t.id, tokenHash: createHash(t.hashType.toLowerCase()).update(widget.ks + t.token).digest('hex') });
+    const list = await call('category', 'list', { ks: session.ks });
+    assert.ok(list.objects.length > 0);
+    for (const c of list.objects) {
+      assert.equal(typeof c.depth, 'string');
+      assert.equal(c.partnerId, 'n/a');
+    }
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
+
 /** Runs main to its end (it must end by itself) and returns its exit code and output. */
 function runToEnd(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -128,3 +128,28 @@ test('clearFaults restores normal answers', async () => {
   emu.control.clearFaults();
   assert.equal((await listRaw()).status, 200);
 });
+
+test('valueDrift (set over HTTP at /__emulator/setFaults) sends the named fields in another type, in JSON and XML, on every answer', async () => {
+  const everyRow = { format: 1, ks, filter: { objectType: 'KalturaMediaEntryFilter', orderBy: '+createdAt' }, pager: pager(10) };
+  const clean = JSON.parse((await post(`${emu.url}/api_v3/service/media/action/list`, JSON.stringify(everyRow))).text).objects as Array<Record<string, unknown>>;
+  const target = clean.find((o) => typeof o.plays === 'number')!;
+  const drift = { valueDrift: [{ service: 'media', field: 'version', to: 'string' }, { service: 'media', field: 'plays', to: 'garbage', ids: [target.id] }] };
+  assert.equal((await post(`${emu.url}/__emulator/setFaults`, JSON.stringify(drift))).status, 200);
+  for (let round = 0; round < 2; round++) {
+    const drifted = JSON.parse((await post(`${emu.url}/api_v3/service/media/action/list`, JSON.stringify(everyRow))).text).objects as Array<Record<string, unknown>>;
+    assert.deepEqual(drifted.map((o) => o.id), clean.map((o) => o.id), 'the same rows, in the same order');
+    for (const [i, o] of drifted.entries()) {
+      assert.equal(o.version, String(clean[i]!.version), 'version as text on every row');
+      assert.equal(o.plays, o.id === target.id ? 'n/a' : clean[i]!.plays, 'plays only on the row named');
+      assert.equal(o.name, clean[i]!.name, 'other fields unchanged');
+    }
+  }
+  const xml = (await post(`${emu.url}/api_v3/service/media/action/list`, JSON.stringify({ ...everyRow, format: 2 }))).text;
+  assert.ok(xml.includes('<plays>n/a</plays>'), 'XML answers drift too');
+  // Other lists are untouched.
+  const categories = await api(emu, 'category', 'list', { ks, pager: pager(3) });
+  assert.equal(typeof categories.objects[0].depth, 'number');
+  emu.control.clearFaults();
+  const after = JSON.parse((await post(`${emu.url}/api_v3/service/media/action/list`, JSON.stringify(everyRow))).text).objects as Array<Record<string, unknown>>;
+  assert.deepEqual(after, clean, 'cleared: the answers are as before');
+});

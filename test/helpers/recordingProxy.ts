@@ -11,13 +11,6 @@ export class RecordingProxy {
   mangleEvery = 0;
   /** Put the request's own KS into every downloadUrl of list answers, as Kaltura can. */
   embedSessionInUrls = false;
-  /**
-   * Rewrite one field of one row (found by its `id`) in every list answer that holds it, e.g. to a
-   * value of the wrong type, as a Kaltura that breaks its own schema would send it.
-   */
-  corruptRow: { id: string | number; field: string; value: unknown } | undefined;
-  /** How many list answers had their row rewritten by `corruptRow`. */
-  corrupted = 0;
   private listCalls = 0;
   private server: Server | undefined;
   url = '';
@@ -51,7 +44,6 @@ export class RecordingProxy {
             if (this.embedSessionInUrls && requestKs && /\/action\/list$/.test(req.url ?? '')) {
               text = text.replace(/"downloadUrl":"([^"]*)"/g, `"downloadUrl":"$1\\/ks\\/${requestKs}"`);
             }
-            if (this.corruptRow && /\/action\/list$/.test(req.url ?? '')) text = this.corrupt(text, this.corruptRow);
             const found = text.match(/"ks":"([^"]+)"/);
             if (found?.[1]) this.secrets.add(found[1]);
             const { 'content-length': _length, ...headers } = answer.headers;
@@ -66,20 +58,6 @@ export class RecordingProxy {
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
     return this;
-  }
-
-  private corrupt(text: string, target: { id: string | number; field: string; value: unknown }): string {
-    let answer: { objects?: Array<Record<string, unknown>> };
-    try {
-      answer = JSON.parse(text) as typeof answer;
-    } catch {
-      return text;
-    }
-    const row = Array.isArray(answer.objects) ? answer.objects.find((o) => o.id === target.id) : undefined;
-    if (!row) return text;
-    row[target.field] = target.value;
-    this.corrupted += 1;
-    return JSON.stringify(answer);
   }
 
   close(): Promise<void> {

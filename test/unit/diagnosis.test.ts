@@ -1,8 +1,8 @@
-/** What `check` says about a session: its facts and the three warnings. */
+/** What `check` says about a session (its facts and warnings), and which sessions the login refuses. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { diagnoseSession, parsePrivileges } from '../../connector/kaltura/diagnosis.js';
-import { sessionLifetime, type SessionInfo } from '../../connector/kaltura/session.js';
+import { narrowSessionReason, sessionLifetime, type SessionInfo } from '../../connector/kaltura/session.js';
 
 const serverNow = 1_800_000_000;
 const session = (over: Partial<SessionInfo>): SessionInfo => ({
@@ -53,23 +53,20 @@ test('sessionLifetime: expiry less the server time (less half a second of Date p
   assert.equal(sessionLifetime(local, serverNow + 2), 3);
 });
 
-test('a USER session without list:* is warned that it sees only its own user\'s entries', () => {
-  const warnings = warningsOf(session({ sessionType: 0, userId: 'alice@example.com', privileges: 'sessionid:0_x,apptoken:0_x,disableentitlement' }));
-  assert.equal(warnings.length, 1);
-  assert.match(warnings[0]!, /USER session without list:\*/);
-  assert.match(warnings[0]!, /"alice@example\.com"/);
-  assert.match(warnings[0]!, /sessionType ADMIN \(2\)/);
-  assert.match(warnings[0]!, /add list:\* to its sessionPrivileges/);
-  const facts = diagnoseSession(session({ sessionType: 0, userId: 'alice@example.com' }), serverNow).facts;
+test('a USER session without list:* is refused: the reason names the user, the cause and both fixes', () => {
+  const reason = narrowSessionReason(session({ sessionType: 0, userId: 'alice@example.com', privileges: 'sessionid:0_x,apptoken:0_x,disableentitlement' }));
+  assert.match(reason!, /^The token was created with sessionType USER \(0\) and without list:\*; this session sees only user alice@example\.com's entries\. Create the token with sessionType ADMIN \(2\), or add list:\* to its sessionPrivileges\./);
+  assert.match(narrowSessionReason(session({ sessionType: 0, userId: '', privileges: '' }))!, /this token names none/);
+  assert.equal(narrowSessionReason(session({ sessionType: 0, privileges: 'list:0_abc,disableentitlement' })) !== undefined, true, 'a list of one entry is not list:*');
+  const facts = diagnoseSession(session({ sessionType: 0, userId: 'alice@example.com', privileges: 'list:*' }), serverNow).facts;
   assert.equal(facts[0], 'session type USER (0)');
   assert.equal(facts[1], 'user "alice@example.com"');
 });
 
-test('a USER session with list:* is not warned about its own entries', () => {
-  const warnings = warningsOf(session({ sessionType: 0, privileges: 'list:*,disableentitlement' }));
-  assert.deepEqual(warnings, []);
-  const partial = warningsOf(session({ sessionType: 0, privileges: 'list:0_abc,disableentitlement' }));
-  assert.equal(partial.length, 1, 'list of one entry is not list:*');
+test('a USER session with list:*, and any ADMIN session, see the whole account', () => {
+  assert.equal(narrowSessionReason(session({ sessionType: 0, privileges: 'list:*,disableentitlement' })), undefined);
+  assert.equal(narrowSessionReason(session({ sessionType: 2, privileges: '' })), undefined);
+  assert.deepEqual(warningsOf(session({ sessionType: 0, privileges: 'list:*,disableentitlement' })), []);
 });
 
 test('no disableentitlement: warned that entitlements may hide content', () => {
@@ -88,9 +85,9 @@ test('a full ADMIN session (no setrole) gets the least-privilege suggestion', ()
   assert.deepEqual(warningsOf(session({ sessionType: 0, privileges: 'list:*,disableentitlement' })), [], 'a USER session is not a full ADMIN one');
 });
 
-test('all three warnings at once, in order', () => {
-  const warnings = warningsOf(session({ sessionType: 0, privileges: '' }));
-  assert.equal(warnings.length, 2, 'USER: no list:*, no disableentitlement (not ADMIN)');
+test('the warnings at once, in order', () => {
+  const warnings = warningsOf(session({ sessionType: 0, privileges: 'list:*' }));
+  assert.equal(warnings.length, 1, 'USER with list:*: no disableentitlement (not ADMIN)');
   const admin = warningsOf(session({ sessionType: 2, privileges: '' }));
   assert.equal(admin.length, 2, 'ADMIN: no disableentitlement, no setrole');
   assert.match(admin[0]!, /disableentitlement/);

@@ -48,10 +48,78 @@ test('a selection of fields keeps only those fields in each record', () => {
   assert.deepEqual(json(page.objects[0]!), { id: '0_a', updatedAt: '2024-05-01T13:00:00Z' });
 });
 
-test('a row that does not match the schema has no record but the reason, and its neighbours are intact', () => {
-  const page = decoded([entry('0_a'), entry('0_bad', { status: 'two' }), entry('0_c')]);
+/** A decoder whose notes are kept, for the tests of values in another type. */
+function decodedWithLog(objects: unknown[], fields?: string[]) {
+  const notes: Array<{ level: 'info' | 'warn'; message: string }> = [];
+  const log = { info: (message: string) => void notes.push({ level: 'info', message }), warn: (message: string) => void notes.push({ level: 'warn', message }) };
+  const decoder = new PageDecoder(media, { records: true, fields, log });
+  const pages = (rows: unknown[]) => decoder.decode(answer(rows), ks) as DecodedPage;
+  return { page: pages(objects), again: pages, notes };
+}
+
+test('values sent in another type are cast when nothing is lost: same record, no change noted on it', () => {
+  const { page, notes } = decodedWithLog([entry('0_a', { version: '12', plays: '7', blockAutoTranscript: 'true', name: 12345, updatedAt: 1714568400 })]);
+  const record = recordOf(page.objects[0]!);
+  assert.equal(record.nulled, undefined, 'nothing was nulled');
+  const data = json(page.objects[0]!);
+  assert.equal(data.version, 12);
+  assert.equal(data.plays, 7);
+  assert.equal(data.blockAutoTranscript, true);
+  assert.equal(data.name, '12345');
+  assert.deepEqual(notes.map((n) => n.level), ['info', 'info', 'info', 'info'], 'one note per field cast, none a warning');
+  assert.match(notes[0]!.message, /^media: field "name" came as a number where schemas\/media\.json declares string \(first in record 0_a\); it was cast without loss/);
+});
+
+test('a value that cannot be cast is nulled, the record kept, and the field named once per stream without its value', () => {
+  const { page, again, notes } = decodedWithLog([entry('0_a'), entry('0_bad', { plays: 'SECRET-ish 1.5', version: 1.5 }), entry('0_c')]);
+  const bad = recordOf(page.objects[1]!);
+  assert.deepEqual(bad.nulled, ['version', 'plays'], 'the nulled fields, in schema order');
+  const data = json(page.objects[1]!);
+  assert.equal(data.plays, null);
+  assert.equal(data.version, null);
+  assert.equal(data.id, '0_bad', 'the rest of the record is intact');
+  assert.equal(data.name, 'Entry 0_bad — café 東京');
+  assert.equal(recordOf(page.objects[0]!).nulled, undefined, 'its neighbours are untouched');
+  assert.equal(json(page.objects[2]!).id, '0_c');
+  const warnings = notes.filter((n) => n.level === 'warn').map((n) => n.message);
+  assert.equal(warnings.length, 2, 'one warning per field');
+  assert.match(warnings[1]!, /^media: field "plays" of record 0_bad came as a string, which is not integer and cannot be cast to it without loss; the record was kept with this field set to null/);
+  assert.ok(!warnings.join('\n').includes('SECRET'), 'the value is never quoted');
+  // The same fields in later pages: nulled again, not warned again.
+  const later = again([entry('0_d', { plays: 'n/a' })]);
+  assert.deepEqual(recordOf(later.objects[0]!).nulled, ['plays']);
+  assert.equal(notes.filter((n) => n.level === 'warn').length, 2);
+});
+
+test('a nulled field the catalog did not select is neither reported nor written', () => {
+  const { page, notes } = decodedWithLog([entry('0_a', { plays: 'n/a' })], ['id', 'updatedAt']);
+  assert.equal(recordOf(page.objects[0]!).nulled, undefined);
+  assert.deepEqual(json(page.objects[0]!), { id: '0_a', updatedAt: '2024-05-01T13:00:00Z' });
+  assert.deepEqual(notes, []);
+});
+
+test('a time sent as text is still a time; a time that is no time is nulled', () => {
+  const { page } = decodedWithLog([entry('0_a', { createdAt: '1714564800', lastPlayedAt: 'never' })]);
+  const data = json(page.objects[0]!);
+  assert.equal(data.createdAt, '2024-05-01T12:00:00Z');
+  assert.deepEqual(recordOf(page.objects[0]!).nulled, ['lastPlayedAt']);
+});
+
+test('engine fields Kaltura sent as text are numbers to the engine, as in the record', () => {
+  const { page } = decodedWithLog([entry('0_a', { updatedAt: '1714568400', createdAt: 1714564800 })]);
+  assert.deepEqual(page.objects.map(fieldsOf), [{ id: '0_a', updatedAt: 1714568400, createdAt: 1714564800 }]);
+  assert.equal(json(page.objects[0]!).updatedAt, '2024-05-01T13:00:00Z');
+  const body = Buffer.from(JSON.stringify({ objects: [{ categoryId: '7', entryId: '0_a', createdAt: '1714564800', status: 2 }], totalCount: 1, objectType: 'KalturaCategoryEntryListResponse' }));
+  const links = new PageDecoder(categoryEntries, { records: false }).decodePage(body, undefined)!;
+  assert.deepEqual(links.objects, [{ categoryId: 7, entryId: '0_a', createdAt: 1714564800 }], 'an integer key and a time, each as a number');
+  const odd = new PageDecoder(categoryEntries, { records: false }).decodePage(Buffer.from(JSON.stringify({ objects: [{ categoryId: '7.5', entryId: '12', createdAt: 1 }], totalCount: 1, objectType: 'X' })), undefined)!;
+  assert.deepEqual(odd.objects, [{ categoryId: '7.5', entryId: '12', createdAt: 1 }], 'text that is no integer, and a text key, stay as they are');
+});
+
+test('a required key of no usable type leaves the row without a record, with the reason', () => {
+  const page = decoded([entry('0_a'), { ...entry('x'), id: null }, entry('0_c')]);
   assert.equal(recordOf(page.objects[1]!).json, undefined);
-  assert.match(recordOf(page.objects[1]!).problems!, /status/);
+  assert.match(recordOf(page.objects[1]!).problems!, /id/);
   assert.equal(json(page.objects[0]!).id, '0_a');
   assert.equal(json(page.objects[2]!).id, '0_c');
 });

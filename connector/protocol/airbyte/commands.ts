@@ -31,9 +31,9 @@ export class AirbyteOutput implements SyncListener {
   estimate(stream: string, rows: number): Promise<void> {
     return this.out.write(msg.estimateMessage(stream, rows));
   }
-  records(stream: string, records: Buffer[]): Promise<void> {
+  records(stream: string, records: Buffer[], nulled?: ReadonlyMap<number, readonly string[]>): Promise<void> {
     // Record data was scrubbed of the session it was read with where it arrived (`answerText`, kaltura/answerText.ts).
-    return this.out.write(msg.recordLines(stream, records, Date.now()));
+    return this.out.write(msg.recordLines(stream, records, Date.now(), nulled));
   }
   checkpoint(stream: string, state: object, recordsSinceLast: number): Promise<void> {
     return this.out.write(msg.stateMessage(stream, state, recordsSinceLast));

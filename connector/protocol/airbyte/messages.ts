@@ -10,9 +10,23 @@ export function logMessage(level: LogLevel, message: string): string {
   return line({ type: 'LOG', log: { level, message: secrets.redact(message) } });
 }
 
-/** RECORD lines around records already serialized (UTF-8 JSON): the hot path, bytes in, bytes out. */
-export function recordLines(stream: string, records: Buffer[], emittedAt: number): Buffer {
-  return framed(records, `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":${emittedAt},"data":`, '}}\n');
+/**
+ * RECORD lines around records already serialized (UTF-8 JSON): the hot path, bytes in, bytes out.
+ * A record with nulled fields (`nulled`: by index) says so in `meta.changes`, as the protocol has
+ * sources do for a value they could not give in the declared type.
+ */
+export function recordLines(stream: string, records: Buffer[], emittedAt: number, nulled?: ReadonlyMap<number, readonly string[]>): Buffer {
+  const head = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":${emittedAt},"data":`;
+  if (!nulled || nulled.size === 0) return framed(records, head, '}}\n');
+  const lines: Buffer[] = [];
+  let from = 0;
+  for (const [index, fields] of [...nulled].sort((a, b) => a[0] - b[0])) {
+    if (index > from) lines.push(framed(records.slice(from, index), head, '}}\n'));
+    lines.push(framed([records[index]!], head, `,"meta":${JSON.stringify({ changes: fields.map((field) => ({ field, change: 'NULLED', reason: 'SOURCE_SERIALIZATION_ERROR' })) })}}}\n`));
+    from = index + 1;
+  }
+  if (from < records.length) lines.push(framed(records.slice(from), head, '}}\n'));
+  return Buffer.concat(lines);
 }
 
 export function stateMessage(stream: string, state: object, recordCount: number): string {

@@ -1,7 +1,7 @@
 import { connectorSpec, loadConfig, type Config } from '../../config/config.js';
 import type { StreamState } from '../../engine/state.js';
 import { planSync, runSync, settingsOf, type SyncListener } from '../../engine/sync.js';
-import type { ConnectorError } from '../../util/errors.js';
+import { RunRefusedError, type ConnectorError } from '../../util/errors.js';
 import { describeFailure } from '../../kaltura/errorTable.js';
 import { createKalturaClient } from '../../kaltura/index.js';
 import { LineWriter } from '../../sinks/lineWriter.js';
@@ -118,7 +118,16 @@ export async function singerSync(paths: SingerSyncPaths, out = new LineWriter(pr
   const run = closableLogger(log);
   const output = new SingerOutput(selections, bookmarks, out, run.log);
   const client = createKalturaClient(config, run.log);
-  const result = await runSync(client, output, run.log, settingsOf(config), plan);
+  let result;
+  try {
+    result = await runSync(client, output, run.log, settingsOf(config), plan);
+  } catch (err) {
+    // A refused session (runSync's only throw) ends the run before any stream: nothing was read.
+    if (!(err instanceof RunRefusedError)) throw err;
+    run.close();
+    log.error(err.message);
+    return exitCodes.badInput;
+  }
   await output.flush();
   const summary = Object.entries(result.counts).map(([s, n]) => `${s}: ${n}`).join(', ');
   // The summary is the last line: requests a failed stream left behind (retries of its other
