@@ -4,6 +4,7 @@
 // say otherwise), so that the plain command stays small (connector/util/heapCaps.ts).
 import { fileURLToPath } from 'node:url';
 import { applyHeapCaps } from '../dist/connector/util/heapCaps.js';
+import { crashLine } from '../dist/connector/util/crash.js';
 
 if (!applyHeapCaps(fileURLToPath(import.meta.url))) {
   const { main } = await import('../dist/connector/main.js');
@@ -12,7 +13,7 @@ if (!applyHeapCaps(fileURLToPath(import.meta.url))) {
       process.exitCode = code;
     },
     (err) => {
-      process.stderr.write(`source-kaltura: unexpected failure: ${err?.message ?? err}\n`);
+      process.stderr.write(crashLine('source-kaltura', err));
       process.exitCode = 1;
     },
   );

@@ -1,8 +1,11 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { cronRead } from './cron/read.js';
 import { AirbyteOutput, check, discover, read, spec } from './protocol/airbyte/commands.js';
-import { about, exitCodes, singerDiscover, singerSync, tapName } from './protocol/singer/commands.js';
+import { parseStreamsFlag, type RequestedStream } from './protocol/selections.js';
+import { about, singerDiscover, singerSync, tapName } from './protocol/singer/commands.js';
 import { outputFormats, type OutputFormat } from './sinks/recordFile.js';
+import { watchStdio } from './util/exit.js';
+import { exitCodes } from './util/exitCodes.js';
 import { stderrLogger } from './util/logger.js';
 import { packageInfo } from './util/paths.js';
 
@@ -19,10 +22,11 @@ export interface MainOptions {
 }
 
 const airbyteCommands = new Set(['spec', 'check', 'discover', 'read', 'help']);
-const singerFlags = new Set(['--config', '--discover', '--catalog', '--properties', '--state', '--about', '--format']);
+const singerFlags = new Set(['--config', '--discover', '--catalog', '--properties', '--state', '--about', '--format', '--streams']);
 
 /** Runs one command line and resolves to the exit code; output has been flushed by then. */
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+  watchStdio(options.protocol === 'singer' ? tapName : packageInfo.name);
   const first = argv[0];
   const subcommand = first !== undefined && airbyteCommands.has(first);
   if (!subcommand && (argv.includes('--version') || argv.includes('-V'))) {
@@ -69,16 +73,18 @@ async function airbyteMain(argv: string[]): Promise<number> {
     .addOption(new Option('--output <format>', 'write one file per stream instead of Airbyte messages (cron)').choices([...outputFormats]))
     .option('--output-dir <dir>', 'with --output: the directory the files go to (created if missing)')
     .option('--state-file <file>', 'with --output: state file read at the start and replaced as streams complete')
-    .option('--progress-interval <seconds>', 'with --output: seconds between progress lines when stderr is not a terminal (default 10; 0: every page)', seconds)
+    .option('--streams <names>', 'with --output: read only these streams, e.g. media,categories:full_refresh (instead of --catalog)', streamsFlag)
+    .option('--progress-interval <seconds>', `with --output: seconds between progress lines when stderr is not a terminal (default 10; 0: every page; at most ${maxProgressSeconds})`, seconds)
     .addHelpText('after', readHelpAfter)
     .action(async function (this: Command, o: ReadFlags) {
       if (o.output) {
         if (o.state) this.error(`error: --state is the Airbyte state; with --output use --state-file <file>`, { exitCode: exitCodes.badInput });
         if (!o.outputDir) this.error(`error: required option '--output-dir <dir>' not specified (--output writes files into it)`, { exitCode: exitCodes.badInput });
-        code = await cronRead({ config: o.config, catalog: o.catalog, output: o.output, outputDir: o.outputDir!, stateFile: o.stateFile, progressIntervalSeconds: o.progressInterval });
+        if (o.streams && o.catalog) this.error(`error: give --streams or --catalog, not both`, { exitCode: exitCodes.badInput });
+        code = await cronRead({ config: o.config, catalog: o.catalog, streams: o.streams, output: o.output, outputDir: o.outputDir!, stateFile: o.stateFile, progressIntervalSeconds: o.progressInterval });
         return;
       }
-      const cronOnly = [o.outputDir && '--output-dir', o.stateFile && '--state-file', o.progressInterval !== undefined && '--progress-interval'].filter(Boolean);
+      const cronOnly = [o.outputDir && '--output-dir', o.stateFile && '--state-file', o.streams && '--streams', o.progressInterval !== undefined && '--progress-interval'].filter(Boolean);
       if (cronOnly.length > 0) this.error(`error: ${cronOnly.join(', ')} only go with --output csv|jsonl`, { exitCode: exitCodes.badInput });
       if (!o.catalog) this.error(`error: required option '--catalog <file>' not specified (or give --output csv|jsonl to write files)`, { exitCode: exitCodes.badInput });
       code = await read(out, { config: o.config, catalog: o.catalog!, state: o.state });
@@ -100,6 +106,7 @@ interface ReadFlags {
   output?: OutputFormat;
   outputDir?: string;
   stateFile?: string;
+  streams?: RequestedStream[];
   progressInterval?: number;
 }
 
@@ -111,6 +118,7 @@ interface SingerFlags {
   state?: string;
   about?: boolean;
   format?: 'json' | 'text';
+  streams?: RequestedStream[];
 }
 
 async function singerMain(argv: string[], name: string): Promise<number> {
@@ -123,6 +131,7 @@ async function singerMain(argv: string[], name: string): Promise<number> {
     .option('--catalog <file>', 'catalog whose selected streams are read (as --discover prints it, with "selected": true)')
     .option('--properties <file>', 'older name of --catalog')
     .option('--state <file>', 'state of a previous run: {"bookmarks": {...}} (or a STATE message\'s value)')
+    .option('--streams <names>', 'read only these streams, e.g. media,categories:full_refresh (instead of --catalog)', streamsFlag)
     .option('--about', 'print what this tap is: name, version, capabilities, settings')
     .addOption(new Option('--format <format>', 'with --about: the output form').choices(['json', 'text']).default('text'))
     .version(packageInfo.version)
@@ -142,7 +151,8 @@ async function singerMain(argv: string[], name: string): Promise<number> {
         return;
       }
       if (o.catalog && o.properties) stderrLogger.warn('Both --catalog and --properties were given; reading with --catalog');
-      code = await singerSync({ config: o.config!, catalog: o.catalog ?? o.properties, state: o.state });
+      if (o.streams && (o.catalog || o.properties)) this.error(`error: give --streams or --catalog, not both`, { exitCode: exitCodes.badInput });
+      code = await singerSync({ config: o.config!, catalog: o.catalog ?? o.properties, state: o.state, streams: o.streams });
     });
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -153,28 +163,42 @@ async function singerMain(argv: string[], name: string): Promise<number> {
   return code;
 }
 
+/** A day: beyond it a progress line is no progress line, and Node's timers stop at ~24.8 days. */
+const maxProgressSeconds = 86_400;
+
 function seconds(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number of seconds, 0 or more');
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > maxProgressSeconds) throw new InvalidArgumentError(`a number of seconds from 0 to ${maxProgressSeconds}`);
   return n;
+}
+
+function streamsFlag(value: string): RequestedStream[] {
+  try {
+    return parseStreamsFlag(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 const readHelpAfter = `
 Airbyte:  read --config config.json --catalog catalog.json [--state state.json]
-Cron:     read --config config.json --output csv|jsonl --output-dir DIR [--state-file state.json] [--catalog catalog.json]
-          Without --catalog every stream is read, incrementally where it can be. Exit codes:
-          0 every stream read; 1 a stream failed (named on stderr); 2 bad input or usage, nothing read.`;
+Cron:     read --config config.json --output csv|jsonl --output-dir DIR [--state-file state.json]
+               [--streams media,categories:full_refresh | --catalog catalog.json]
+          Without --streams or --catalog every stream is read, incrementally where it can be.
+          Files: <stream>-<UTC start>-p<partner id>-<run id>.<csv|jsonl>. Exit codes: 0 every stream
+          read; 1 a stream failed (named on stderr); 2 bad input or usage, nothing read; 3 the output
+          could not be written (disk full); 141 stderr was closed (the run stopped, files removed).`;
 
 const helpAfter = `
 Airbyte (messages on stdout):
   spec | check --config F | discover --config F | read --config F --catalog F [--state F]
 
 Cron (files and a state file):
-  read --config config.json --output csv|jsonl --output-dir DIR --state-file state.json
+  read --config config.json --output csv|jsonl --output-dir DIR --state-file state.json [--streams media,categories]
 
 Singer / Meltano (also the tap-kaltura command):
   --config F --discover              print the catalog
-  --config F [--catalog F] [--state F]   read the selected streams
+  --config F [--catalog F | --streams media,users] [--state F]   read the selected streams
   --about [--format json]            name, version, capabilities, settings
   --version                          print the version`;
 
@@ -184,4 +208,5 @@ Examples:
   ${tapName} --config config.json --catalog catalog.json --state state.json
   ${tapName} --about --format json
 
-Exit codes: 0 success; 1 a stream failed (named on stderr); 2 bad input or usage, nothing read.`;
+Exit codes: 0 success; 1 a stream failed (named on stderr); 2 bad input or usage, nothing read;
+141 stdout was closed (| head): the run stopped there.`;

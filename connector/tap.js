@@ -3,6 +3,7 @@
 // under the same heap caps as `node connector` (connector/util/heapCaps.ts).
 import { fileURLToPath } from 'node:url';
 import { applyHeapCaps } from '../dist/connector/util/heapCaps.js';
+import { crashLine } from '../dist/connector/util/crash.js';
 
 if (!applyHeapCaps(fileURLToPath(import.meta.url))) {
   const { main } = await import('../dist/connector/main.js');
@@ -11,7 +12,7 @@ if (!applyHeapCaps(fileURLToPath(import.meta.url))) {
       process.exitCode = code;
     },
     (err) => {
-      process.stderr.write(`tap-kaltura: unexpected failure: ${err?.message ?? err}\n`);
+      process.stderr.write(crashLine('tap-kaltura', err));
       process.exitCode = 1;
     },
   );

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -10,12 +11,16 @@ import { ConnectorError, RunRefusedError } from '../util/errors.js';
 import { describeFailure } from '../kaltura/errorTable.js';
 import { createKalturaClient } from '../kaltura/index.js';
 import { selectionsFromCatalog } from '../protocol/airbyte/catalog.js';
-import { defaultSelections, exitCodes } from '../protocol/singer/commands.js';
+import { defaultSelections, selectionsFromNames, type RequestedStream } from '../protocol/selections.js';
 import { selectionsFromSingerCatalog, type SingerSelection } from '../protocol/singer/catalog.js';
 import { removeStaleTempFiles } from '../sinks/atomicFile.js';
 import { LockFile } from '../sinks/lockFile.js';
+import { OutputError } from '../sinks/outputError.js';
 import { RecordFileSink, recordFormat, type OutputFormat } from '../sinks/recordFile.js';
+import { exitNow, onAbruptExit } from '../util/exit.js';
+import { exitCodes } from '../util/exitCodes.js';
 import { readJsonFile } from '../util/files.js';
+import { excerpt } from '../util/json.js';
 import { Logger } from '../util/logger.js';
 import { secrets } from '../util/redact.js';
 import { ProgressBoard, type ProgressOutput } from './progress.js';
@@ -25,6 +30,8 @@ export interface CronReadOptions {
   config: string;
   /** An Airbyte configured catalog or a Singer catalog; without it every stream is read. */
   catalog?: string;
+  /** `--streams`: the streams to read, instead of a catalog. */
+  streams?: RequestedStream[];
   output: OutputFormat;
   outputDir: string;
   stateFile?: string;
@@ -32,13 +39,24 @@ export interface CronReadOptions {
   progressIntervalSeconds?: number;
 }
 
-/** `<stream>-<UTC time the run started>.<csv|jsonl>`, e.g. `media-20261122T071500Z.csv`. */
-export function outputFileName(stream: string, startedAt: Date, format: OutputFormat): string {
+/**
+ * `<stream>-<UTC time the run started>-p<partner id>-<run id>.<csv|jsonl>`, e.g.
+ * `media-20261122T071500Z-p2093031-5f0c9a1e.csv`: names sort by time, say whose account they hold,
+ * and two runs started in the same second (two partners, or an incremental run beside a full
+ * refresh) never pick the same name.
+ */
+export function outputFileName(stream: string, startedAt: Date, format: OutputFormat, partnerId: number, runId: string): string {
   const stamp = startedAt.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-  return `${stream}-${stamp}.${format}`;
+  return `${stream}-${stamp}-p${partnerId}-${runId}.${format}`;
 }
 
-const outputFilePattern = /^[A-Za-z0-9_]+-\d{8}T\d{6}Z\.(csv|jsonl)$/;
+/** A new run id: 8 hex digits, random (not a pid: pids repeat, across containers too). */
+export function newRunId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/** Files of this module's naming, and of earlier versions' (`media-20261122T071500Z.csv`). */
+const outputFilePattern = /^[A-Za-z0-9_]+-\d{8}T\d{6}Z(-p\d+-[0-9a-f]{8})?\.(csv|jsonl)$/;
 
 interface Outcome {
   stream: string;
@@ -47,6 +65,8 @@ interface Outcome {
   file?: string;
   stateSaved: boolean;
   error?: string;
+  /** The stream failed because its file could not be written (a full disk). */
+  unwritable?: boolean;
 }
 
 /**
@@ -106,6 +126,7 @@ export class CronOutput implements SyncListener {
     const sink = this.sink(stream);
     const outcome: Outcome = this.outcomes.get(stream) ?? { stream, records: recordCount, stateSaved: false };
     outcome.error = error.message;
+    if (error instanceof OutputError) outcome.unwritable = true;
     this.outcomes.set(stream, outcome);
     if (error.internalMessage) this.log.debug(error.internalMessage);
     try {
@@ -117,9 +138,17 @@ export class CronOutput implements SyncListener {
         if (state && this.state && sink.markedRecordCount > 0) {
           await sink.commitMarked();
           this.committed.add(stream);
+          try {
+            await this.state.save(stream, state);
+          } catch (err) {
+            // A file the state does not cover would be read again into the next run's file: the
+            // rows would arrive twice. Without its state, the kept part is not kept.
+            unlinkSync(sink.path);
+            outcome.records = 0;
+            throw err;
+          }
           outcome.file = sink.path;
           outcome.records = sink.markedRecordCount;
-          await this.state.save(stream, state);
           outcome.stateSaved = true;
           this.log.warn(`${stream}: kept the ${sink.markedRecordCount.toLocaleString('en-US')} records read before the failure in ${basename(sink.path)}; the state file now covers them, and the next run goes on from there`);
         } else {
@@ -137,9 +166,15 @@ export class CronOutput implements SyncListener {
       }
     } catch (err) {
       await sink.discard().catch(() => undefined);
-      this.log.error(`${stream}: could not keep its file or state after the failure: ${(err as Error).message}; the state file is unchanged for it`);
+      if (err instanceof OutputError) outcome.unwritable = true;
+      this.log.error(`${stream}: could not keep its file or state after the failure: ${(err as Error).message}; no file is kept for it and the state file is unchanged for it`);
     }
     this.board.finish(stream, 'failed', outcome.records);
+  }
+
+  /** Whether a stream failed because the disk (or quota) was full. */
+  get unwritable(): boolean {
+    return [...this.outcomes.values()].some((o) => o.unwritable);
   }
 
   /** For a signal: drop every file not yet complete. */
@@ -178,15 +213,20 @@ export async function cronRead(options: CronReadOptions, stderr: ProgressOutput 
   let stateWriter: CronStateWriter | undefined;
   const sinks = new Map<string, RecordFileSink>();
 
-  const onSignal = (signal: NodeJS.Signals) => {
-    board.stop();
+  // However the run ends early (a signal, a closed stderr), what it holds is given back.
+  const abandon = () => {
     output?.discardUnfinishedSync();
     for (const sink of sinks.values()) if (!output) sink.discardSync();
     // A state save in flight is either renamed already (its file is complete) or never will be.
     stateWriter?.discardSync();
     lock?.releaseSync();
+  };
+  const unregister = onAbruptExit(abandon);
+  const onSignal = (signal: NodeJS.Signals) => {
+    board.stop();
+    abandon();
     stderr.write(`${new Date().toISOString()} ERROR Interrupted by ${signal}: files of unfinished streams removed; their state is unchanged\n`);
-    process.exit(signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
+    exitNow(signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);
@@ -202,7 +242,7 @@ export async function cronRead(options: CronReadOptions, stderr: ProgressOutput 
       log.error(error.message);
       if (error.failureType !== 'config_error' && error.internalMessage) log.debug(error.internalMessage);
       board.stop();
-      return exitCodes.badInput;
+      return error instanceof OutputError ? exitCodes.outputUnwritable : exitCodes.badInput;
     }
     const { config, selections, plan, state } = prepared;
     stateWriter = state;
@@ -233,9 +273,11 @@ export async function cronRead(options: CronReadOptions, stderr: ProgressOutput 
     // The summary is the last line: requests a failed stream left behind (retries of its other
     // windows) may still finish after it, and their log lines are dropped.
     board.close(failed.length ? 'ERROR' : 'INFO', summary(selections.map((s) => s.def.name), output.outcomes, startedAt, options.stateFile, failed));
+    if (output.unwritable) return exitCodes.outputUnwritable;
     return failed.length > 0 ? exitCodes.streamFailed : exitCodes.ok;
   } finally {
     for (const s of signals) process.off(s, onSignal);
+    unregister();
     await (lock as LockFile | undefined)?.release();
   }
 }
@@ -254,17 +296,17 @@ async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, s
       throw new ConnectorError('config_error', `Cannot lock the state file ${options.stateFile}: ${err.message}. Check that its directory exists and is writable.`);
     });
     if ('heldBy' in lock) {
-      throw new ConnectorError('config_error', `Another run (process ${lock.heldBy}) is using the state file ${options.stateFile}; nothing was read. If no such run exists, delete ${options.stateFile}.lock.`);
+      throw new ConnectorError('config_error', `Another run (${lock.holder}) is using the state file ${options.stateFile}; nothing was read. If no such run exists, delete ${options.stateFile}.lock.`);
     }
     locked(lock);
     await removeStaleTempFiles(dirname(stateFile), (name) => name === basename(stateFile));
     const loaded = await loadCronState(stateFile);
     streamStates = loaded.state.streams;
     state = new CronStateWriter(stateFile, loaded.state);
-    log.info(loaded.existed ? `State file ${options.stateFile}: ${Object.keys(streamStates).length ? Object.entries(streamStates).map(([s, v]) => `${s} from ${JSON.stringify(v)}`).join(', ') : 'no stream state yet'}` : `State file ${options.stateFile} does not exist yet: this first run reads everything${config.start_date ? ` since ${config.start_date}` : ''}`);
+    log.info(loaded.existed ? `State file ${options.stateFile}: ${Object.keys(streamStates).length ? Object.entries(streamStates).map(([s, v]) => `${s} from ${excerpt(v)}`).join(', ') : 'no stream state yet'}` : `State file ${options.stateFile} does not exist yet: this first run reads everything${config.start_date ? ` since ${config.start_date}` : ''}`);
   }
 
-  const selections = catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates) : defaultSelections(streamStates);
+  const selections = catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates) : options.streams ? selectionsFromNames(options.streams, streamStates) : defaultSelections(streamStates);
   const plan = planSync(selections);
 
   const dir = resolve(options.outputDir);
@@ -277,17 +319,11 @@ async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, s
   const removed = await removeStaleTempFiles(dir, (name) => outputFilePattern.test(name));
   if (removed.length > 0) log.info(`Removed ${removed.length} temporary file(s) left by an interrupted run: ${removed.join(', ')}`);
 
-  // Names carry the start second: a run that follows another within the same second waits for the next.
-  let stamp = startedAt;
-  const paths = () => selections.map((s) => join(dir, outputFileName(s.def.name, stamp, options.output)));
-  for (let attempt = 0; paths().some((p) => existsSync(p)); attempt += 1) {
-    const taken = paths().find((p) => existsSync(p))!;
-    if (attempt >= 2) throw new ConnectorError('config_error', `${taken} already exists; nothing was read. Is another run writing into ${options.outputDir}?`);
-    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
-    stamp = new Date();
-  }
+  // Names are this run's alone (partner id and run id): no other run can be writing them, and the
+  // move to them refuses to replace a file in any case.
+  const runId = newRunId();
   for (const s of selections) {
-    const path = join(dir, outputFileName(s.def.name, stamp, options.output));
+    const path = join(dir, outputFileName(s.def.name, startedAt, options.output, config.partner_id, runId));
     const columns = s.fields ?? Object.keys(streamSchema(s.def).properties);
     sinks.set(s.def.name, await RecordFileSink.open(path, recordFormat(options.output, columns)));
   }

@@ -1,8 +1,11 @@
 import { unlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import type { ErrorObject } from 'ajv';
+import { createAjv } from '../util/ajv.js';
 import { ConnectorError } from '../util/errors.js';
 import { parseJsonText } from '../util/files.js';
-import { isObject } from '../util/json.js';
+import { excerpt, isObject } from '../util/json.js';
+import { readPackageJson } from '../util/paths.js';
 import { isoSeconds } from '../engine/records.js';
 import { tempPathFor, writeFileAtomic } from '../sinks/atomicFile.js';
 
@@ -43,21 +46,31 @@ export async function loadCronState(path: string): Promise<{ state: CronState; e
   return { state: value as CronState, existed: true };
 }
 
-function describeProblems(value: unknown): string[] {
-  if (!isObject(value)) return ['it is not a JSON object'];
-  const v = value as Record<string, unknown>;
-  const problems: string[] = [];
-  if (v.version !== cronStateVersion) problems.push(`"version" is ${JSON.stringify(v.version)}, not ${cronStateVersion}`);
-  if (!isObject(v.streams)) problems.push('"streams" is missing or not an object');
-  else {
-    for (const [name, s] of Object.entries(v.streams)) {
-      if (!isObject(s)) problems.push(`streams.${name} is not an object`);
-    }
+const validateStateFile = createAjv().compile(readPackageJson('connector/cron/schemas/state-file.schema.json') as object);
+
+/** What is wrong with a state file, by its schema, one phrase per problem, in the order a reader checks. */
+export function describeProblems(value: unknown): string[] {
+  if (validateStateFile(value)) return [];
+  const v: Record<string, unknown> = isObject(value) ? value : {};
+  const phrases = new Map<string, string>();
+  const unknown: string[] = [];
+  for (const e of validateStateFile.errors ?? []) {
+    const at = e.instancePath.split('/').slice(1);
+    const missing = e.keyword === 'required' ? (e.params as { missingProperty: string }).missingProperty : undefined;
+    if (at.length === 0 && e.keyword === 'type') phrases.set('0', 'it is not a JSON object');
+    else if (missing === 'version' || at[0] === 'version') phrases.set('1', `"version" is ${v.version === undefined ? 'undefined' : excerpt(v.version, 40)}, not ${cronStateVersion}`);
+    else if (missing === 'streams' || (at[0] === 'streams' && at.length === 1)) phrases.set('2', '"streams" is missing or not an object');
+    else if (at[0] === 'streams') phrases.set(`3 ${at[1]}`, `streams.${at[1]} is not an object`);
+    else if (at[0] === 'updated_at') phrases.set('4', '"updated_at" is not a string');
+    else if (e.keyword === 'additionalProperties') unknown.push((e.params as { additionalProperty: string }).additionalProperty);
+    else phrases.set(`5 ${e.instancePath}`, otherProblem(e));
   }
-  if (v.updated_at !== undefined && typeof v.updated_at !== 'string') problems.push('"updated_at" is not a string');
-  const unknown = Object.keys(v).filter((k) => !['version', 'streams', 'updated_at'].includes(k));
-  if (unknown.length > 0) problems.push(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`);
-  return problems;
+  if (unknown.length > 0) phrases.set('6', `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k.length > 40 ? `${k.slice(0, 40)}…` : k}"`).join(', ')}`);
+  return [...phrases.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, phrase]) => phrase);
+}
+
+function otherProblem(e: ErrorObject): string {
+  return `${e.instancePath.slice(1).replace(/\//g, '.') || '(top level)'} ${e.message ?? 'is invalid'}`;
 }
 
 /**

@@ -1,8 +1,9 @@
+import pRetry from 'p-retry';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import { KalturaApiError, TransportError, type AnswerSketch } from './errors.js';
 import { ConnectorError } from '../util/errors.js';
-import { actionOf, describeFailure, statusAction, type FailureContext } from './errorTable.js';
+import { actionOf, describeFailure, isRetried, statusAction, type FailureContext } from './errorTable.js';
 import { AdaptiveLimiter } from './limiter.js';
 import type { Logger } from '../util/logger.js';
 import { packageInfo } from '../util/paths.js';
@@ -112,22 +113,23 @@ export class KalturaTransport {
   }
 
   private async exchange<T>(service: string, action: string, params: Params, signal: AbortSignal | undefined, session?: SessionSource, decode?: AnswerDecoder): Promise<Answer<T>> {
-    const { limiter, log } = this.options;
+    const { limiter, log, serviceUrl } = this.options;
+    if (this.unreachable) throw this.unreachable;
     let generation = 0;
     const startedIn = (g: number) => {
       generation = g;
     };
-    // The budget runs from the call's first send, not from its time queued behind the limiter.
     let firstSent: number | undefined;
-    const deadline = () => {
-      const own = (firstSent ?? performance.now()) + this.maxRetryTimeMs;
-      return this.answered ? own : Math.min(own, (this.firstSentAt ?? performance.now()) + this.unreachableMs);
-    };
+    let markSent = () => {};
+    const sent = new Promise<void>((resolve) => (markSent = resolve));
     const send = (ks?: string) => {
       const now = performance.now();
       this.firstSentAt ??= now;
-      const timeoutMs = firstSent === undefined ? this.options.timeoutMs : Math.round(Math.min(this.options.timeoutMs, Math.max(minAttemptMs, deadline() - now)));
-      firstSent ??= now;
+      const timeoutMs = firstSent === undefined ? this.options.timeoutMs : Math.round(Math.min(this.options.timeoutMs, Math.max(minAttemptMs, this.deadline(firstSent) - now)));
+      if (firstSent === undefined) {
+        firstSent = now;
+        markSent();
+      }
       return this.once(service, action, params, signal, timeoutMs, ks);
     };
     const attempt = async (): Promise<Answer<T>> => {
@@ -152,34 +154,60 @@ export class KalturaTransport {
       this.kalturaSeen = true;
       return { value, serverTime: answer.serverTime };
     };
-    for (let retriesConsumed = 0; ; retriesConsumed++) {
-      if (this.unreachable) throw this.unreachable;
-      try {
-        const result = await attempt();
-        limiter.succeeded();
-        return result;
-      } catch (err) {
-        signal?.throwIfAborted();
-        const next = actionOf(err);
-        const context: FailureContext = { service, action, serviceUrl: this.options.serviceUrl, kalturaSeen: this.kalturaSeen };
-        if (next !== 'retry' && next !== 'throttle') {
-          // Kaltura's own errors go to the caller, who may re-login or fall back; the rest is told here.
-          throw err instanceof TransportError ? describeFailure(err, context) : err;
-        }
-        if (next === 'throttle') limiter.throttled(generation);
-        const now = performance.now();
-        const left = deadline() - now;
-        const retriesLeft = this.retries - retriesConsumed;
-        if (retriesLeft <= 0 || left <= 0) {
-          throw this.giveUp(err, { ...context, exhausted: true, attempts: retriesConsumed + 1, elapsedMs: now - (firstSent ?? now), ...(left <= 0 ? { timeLimitMs: this.answered ? this.maxRetryTimeMs : this.unreachableMs } : {}) });
-        }
-        const retryAfter = err instanceof TransportError ? err.retryAfterMs : undefined;
-        const failure = err instanceof KalturaApiError ? err.code : (err as Error).message;
-        const asked = retryAfter !== undefined ? `, Kaltura asked to wait ${Math.round(retryAfter / 100) / 10} s` : '';
-        log.warn(`${service}.${action} failed (${failure}); attempt ${retriesConsumed + 1}, ${retriesLeft} retries left${next === 'throttle' ? `, concurrency now ${limiter.concurrency}` : ''}${asked}`);
-        await abortableSleep(retryWaitMs(retriesConsumed, this.minBackoffMs, retryAfter, left), signal);
-      }
+    // p-retry's maxRetryTime runs from the moment it is called: it is called once the first
+    // request has left the limiter's queue (that attempt under way), so queueing is not counted.
+    const first = attempt();
+    await Promise.race([sent, first.catch(() => undefined)]);
+    let attempts = 0;
+    try {
+      const result = await pRetry((n) => (n === 1 ? first : attempt()), {
+        signal,
+        retries: this.retries,
+        maxRetryTime: this.maxRetryTimeMs,
+        minTimeout: this.minBackoffMs,
+        maxTimeout: maxBackoffMs,
+        factor: backoffFactor,
+        randomize: true,
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft, retriesConsumed }) => {
+          attempts = attemptNumber;
+          const next = actionOf(error);
+          if (next !== 'retry' && next !== 'throttle') throw error;
+          if (next === 'throttle') limiter.throttled(generation);
+          // Another call may have given the host up meanwhile.
+          if (this.unreachable) throw this.unreachable;
+          if (retriesLeft <= 0) return;
+          const now = performance.now();
+          const retryAfter = error instanceof TransportError ? error.retryAfterMs : undefined;
+          const extra = retryAfterExtraMs(retryAfter, retriesConsumed, this.minBackoffMs);
+          // p-retry cuts its last backoff to maxRetryTime; it knows neither a Retry-After nor the
+          // bound on a host that never answered: a retry that could only come after either is not made.
+          const callLeft = (firstSent ?? now) + this.maxRetryTimeMs - now;
+          const hostLeft = this.answered ? Infinity : this.deadline(firstSent ?? now) - now;
+          if (Math.min(retryAfter ?? 0, maxRetryAfterMs) >= callLeft || extra + longestBackoffMs(retriesConsumed, this.minBackoffMs) > hostLeft) throw error;
+          const asked = retryAfter !== undefined ? `, Kaltura asked to wait ${Math.round(retryAfter / 100) / 10} s` : '';
+          const failure = error instanceof KalturaApiError ? error.code : error.message;
+          log.warn(`${service}.${action} failed (${failure}); attempt ${attemptNumber}, ${retriesLeft} retries left${next === 'throttle' ? `, concurrency now ${limiter.concurrency}` : ''}${asked}`);
+          if (extra > 0) await abortableSleep(extra, signal);
+        },
+      });
+      limiter.succeeded();
+      return result;
+    } catch (err) {
+      signal?.throwIfAborted();
+      const context: FailureContext = { service, action, serviceUrl, kalturaSeen: this.kalturaSeen };
+      // Kaltura's own errors go to the caller, who may re-login or fall back; the rest is told here.
+      if (!isRetried(err)) throw err instanceof TransportError ? describeFailure(err, context) : err;
+      // Retries left over mean that time ended it.
+      const timeLimit = attempts <= this.retries ? { timeLimitMs: this.answered ? this.maxRetryTimeMs : this.unreachableMs } : {};
+      const now = performance.now();
+      throw this.giveUp(err, { ...context, exhausted: true, attempts, elapsedMs: now - (firstSent ?? now), ...timeLimit });
     }
+  }
+
+  /** When a call that first sent at `firstSent` must end: its own budget, or sooner while the host has never answered. */
+  private deadline(firstSent: number): number {
+    const own = firstSent + this.maxRetryTimeMs;
+    return this.answered ? own : Math.min(own, (this.firstSentAt ?? firstSent) + this.unreachableMs);
   }
 
   /** The error a call ends with when its retries are spent; a host that never answered is given up for the run. */
@@ -255,15 +283,18 @@ const backoffFactor = 2;
 /** The longest Retry-After honoured for one wait. */
 const maxRetryAfterMs = 60_000;
 
+/** The shortest and the longest backoff p-retry waits after `retriesConsumed` retries (`randomize` stretches it up to twice). */
+const shortestBackoffMs = (retriesConsumed: number, minBackoffMs: number) => Math.min(minBackoffMs * backoffFactor ** retriesConsumed, maxBackoffMs);
+const longestBackoffMs = (retriesConsumed: number, minBackoffMs: number) => Math.min(2 * shortestBackoffMs(retriesConsumed, minBackoffMs), maxBackoffMs);
+
 /**
- * The wait before the next attempt: exponential backoff with jitter (`random` in [0, 1) stretches
- * it up to twice), or the server's Retry-After when that is longer (at most a minute), never past
- * the `leftMs` of the call's budget.
+ * What to wait, before p-retry's backoff, for a `Retry-After` (at most a minute): what the
+ * shortest backoff does not cover, so the retry comes once Retry-After has passed, not after
+ * Retry-After and a whole backoff.
  */
-export function retryWaitMs(retriesConsumed: number, minBackoffMs: number, retryAfter: number | undefined, leftMs: number, random = Math.random()): number {
-  const backoff = Math.min(minBackoffMs * backoffFactor ** retriesConsumed * (1 + random), maxBackoffMs);
-  const wait = retryAfter !== undefined ? Math.max(backoff, Math.min(retryAfter, maxRetryAfterMs)) : backoff;
-  return Math.round(Math.max(0, Math.min(wait, leftMs)));
+export function retryAfterExtraMs(retryAfterMs: number | undefined, retriesConsumed: number, minBackoffMs: number): number {
+  if (retryAfterMs === undefined) return 0;
+  return Math.max(0, Math.min(retryAfterMs, maxRetryAfterMs) - shortestBackoffMs(retriesConsumed, minBackoffMs));
 }
 
 /** 408, 429 and most 5xx come from overloaded servers and proxies in front of Kaltura: worth another try. */

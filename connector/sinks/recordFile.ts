@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { AtomicFile } from './atomicFile.js';
+import { AtomicFile, type Opener } from './atomicFile.js';
 import { framed } from './framed.js';
 
 export const outputFormats = ['csv', 'jsonl'] as const;
@@ -69,8 +69,8 @@ export class RecordFileSink {
     private readonly format: RecordFormat,
   ) {}
 
-  static async open(path: string, format: RecordFormat): Promise<RecordFileSink> {
-    const file = await AtomicFile.create(path);
+  static async open(path: string, format: RecordFormat, open?: Opener): Promise<RecordFileSink> {
+    const file = await AtomicFile.create(path, open);
     const sink = new RecordFileSink(file, format);
     try {
       await file.write(format.header());
@@ -118,7 +118,7 @@ export class RecordFileSink {
     await this.file.commit();
   }
 
-  /** Only what was written up to the last `mark`, then committed. */
+  /** Only what was written up to the last `mark` (never part of a write that failed), then committed. */
   async commitMarked(): Promise<void> {
     await this.file.truncate(this.markedBytes);
     this.written = this.markedRecords;

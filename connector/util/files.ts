@@ -23,6 +23,7 @@ export async function readTextFile(path: string, what: string): Promise<string> 
 
 /** Parses the text of the `what` file at `path`; text that is not JSON is refused, ending with `fix`. */
 export function parseJsonText(text: string, path: string, what: string, fix = 'Fix the file and run again.'): unknown {
+  checkDepth(text, path, what);
   try {
     return JSON.parse(text);
   } catch {
@@ -30,6 +31,32 @@ export function parseJsonText(text: string, path: string, what: string, fix = 'F
     // only the kind of mistake and its line and column are reported, never the file's content.
     const { problem, line, column } = describeJsonError(text);
     throw new ConnectorError('config_error', `The ${what} file ${path} is not valid JSON: ${problem} at line ${line}, column ${column}. ${fix}`);
+  }
+}
+
+/** How deep a config, catalog or state may nest; theirs nest a dozen levels at most. */
+export const maxJsonDepth = 1000;
+
+/**
+ * Refuses text nesting arrays and objects deeper than `maxJsonDepth`, before any recursive parser
+ * (JSON.parse, jsonc-parser, ajv) sees it: 200,000 levels exhaust their stack.
+ */
+export function checkDepth(text: string, path: string, what: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > maxJsonDepth) {
+        const line = text.slice(0, i).split('\n').length;
+        throw new ConnectorError('config_error', `The ${what} file ${path} nests arrays or objects more than ${maxJsonDepth} levels deep (at line ${line}); no ${what} file of this connector does. Check that it is the right file.`);
+      }
+    } else if (c === 0x5d || c === 0x7d) depth--;
   }
 }
 

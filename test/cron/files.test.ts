@@ -7,7 +7,7 @@ import { AtomicFile, removeStaleTempFiles, tempPathFor, writeFileAtomic } from '
 import { LockFile } from '../../connector/sinks/lockFile.js';
 import { csvFormat, RecordFileSink } from '../../connector/sinks/recordFile.js';
 import { CronStateWriter, loadCronState } from '../../connector/cron/stateFile.js';
-import { outputFileName } from '../../connector/cron/read.js';
+import { newRunId, outputFileName } from '../../connector/cron/read.js';
 import { tempDir } from '../helpers/cli.js';
 
 /** A pid that is certainly not running: a child that has already exited. */
@@ -15,9 +15,28 @@ function deadPid(): number {
   return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
 }
 
-test('output files are named <stream>-<UTC start time>.<format>', () => {
-  assert.equal(outputFileName('media', new Date('2026-11-22T07:15:00.123Z'), 'csv'), 'media-20261122T071500Z.csv');
-  assert.equal(outputFileName('categories', new Date('2026-01-02T03:04:05Z'), 'jsonl'), 'categories-20260102T030405Z.jsonl');
+test('output files are named <stream>-<UTC start time>-p<partner id>-<run id>.<format>; each run draws its own id', () => {
+  assert.equal(outputFileName('media', new Date('2026-11-22T07:15:00.123Z'), 'csv', 2093031, '5f0c9a1e'), 'media-20261122T071500Z-p2093031-5f0c9a1e.csv');
+  assert.equal(outputFileName('categories', new Date('2026-01-02T03:04:05Z'), 'jsonl', 7, '00ab12cd'), 'categories-20260102T030405Z-p7-00ab12cd.jsonl');
+  const ids = new Set(Array.from({ length: 200 }, () => newRunId()));
+  assert.equal(ids.size, 200, 'two runs in the same second get different names');
+  for (const id of ids) assert.match(id, /^[0-9a-f]{8}$/);
+});
+
+test('a committed file never replaces one already under its name (another run\'s): the commit fails and both stay as they were', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'media-20261122T071500Z-p1-00000000.csv');
+  writeFileSync(path, 'id\nother run\n');
+  const file = await AtomicFile.create(path);
+  await file.write('id\nthis run\n');
+  await assert.rejects(file.commit(), /already exists \(another run's file\?\); it was left as it is/);
+  assert.equal(readFileSync(path, 'utf8'), 'id\nother run\n', 'the other run\'s file is untouched');
+  await file.discard();
+  assert.deepEqual(readdirSync(dir), ['media-20261122T071500Z-p1-00000000.csv']);
+  // A state file is the one file meant to be replaced, and still is.
+  await writeFileAtomic(join(dir, 'state.json'), '1');
+  await writeFileAtomic(join(dir, 'state.json'), '2');
+  assert.equal(readFileSync(join(dir, 'state.json'), 'utf8'), '2');
 });
 
 test('an atomic file exists only under a hidden temporary name until it is committed', async () => {
@@ -108,13 +127,17 @@ test('a lock file keeps a second run out while the first is alive, and is taken 
   const path = join(dir, 'state.json.lock');
   const first = await LockFile.acquire(path);
   assert.ok(first instanceof LockFile);
-  writeFileSync(path, `${process.ppid}\n`);
   const second = await LockFile.acquire(path);
-  assert.deepEqual(second, { heldBy: process.ppid });
+  assert.ok(!(second instanceof LockFile) && second.heldBy === process.pid, 'held by this live process');
+  await first.release();
+  // A lock of an earlier version names a bare pid: a live one still counts.
+  writeFileSync(path, `${process.ppid}\n`);
+  const legacy = await LockFile.acquire(path);
+  assert.ok(!(legacy instanceof LockFile) && legacy.heldBy === process.ppid);
   writeFileSync(path, `${deadPid()}\n`);
   const third = await LockFile.acquire(path);
   assert.ok(third instanceof LockFile);
-  assert.equal(readFileSync(path, 'utf8'), `${process.pid}\n`);
+  assert.equal(JSON.parse(readFileSync(path, 'utf8')).pid, process.pid);
   await third.release();
   assert.equal(existsSync(path), false);
 });

@@ -16,7 +16,7 @@ before(async () => {
 });
 after(() => fx.close());
 
-const fileName = (stream: string, format: string) => new RegExp(`^${stream}-\\d{8}T\\d{6}Z\\.${format}$`);
+const fileName = (stream: string, format: string) => new RegExp(`^${stream}-\\d{8}T\\d{6}Z-p\\d+-[0-9a-f]{8}\\.${format}$`);
 const columnsOf = (stream: string) => Object.keys(JSON.parse(readFileSync(join(repoRoot, 'schemas', `${stream}.json`), 'utf8')).properties);
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 const sorted = <T>(xs: T[]) => [...xs].sort((a, b) => String(a).localeCompare(String(b)));
@@ -244,7 +244,7 @@ test('a full-refresh stream that fails leaves no file; a catalog chooses the str
   const only = tempDir();
   const categoriesOnly = await cron(only, { format: 'jsonl', extra: ['--catalog', fx.catalog([['categories', 'full_refresh']])] });
   assert.equal(categoriesOnly.code, 0, categoriesOnly.stderr);
-  assert.deepEqual(readdirSync(only).map((n) => n.replace(/\d{8}T\d{6}Z/, 'T')), ['categories-T.jsonl'], 'one stream, and no state file when nothing is incremental');
+  assert.deepEqual(readdirSync(only).map((n) => n.replace(/\d{8}T\d{6}Z-p\d+-[0-9a-f]{8}/, 'T')), ['categories-T.jsonl'], 'one stream, and no state file when nothing is incremental');
 });
 
 test('bad input exits 2, names the problem, and changes no file', async () => {

@@ -40,7 +40,7 @@ test('SIGTERM in the middle of a stream: exit 143, its temporary file and the lo
     fx.emulator.control.clearFaults();
   }
   assert.ok(r.killed, `the read reached media's first page: ${r.stderr}`);
-  assert.ok(seenBeforeSignal.some((n) => /^\.media-\d{8}T\d{6}Z\.csv\.\d+\.tmp$/.test(n)), `media was being written when the signal came: ${seenBeforeSignal.join(', ')}`);
+  assert.ok(seenBeforeSignal.some((n) => /^\.media-\d{8}T\d{6}Z-p\d+-[0-9a-f]{8}\.csv\.\d+\.tmp$/.test(n)), `media was being written when the signal came: ${seenBeforeSignal.join(', ')}`);
   assert.ok(seenBeforeSignal.includes('state.json.lock'), 'and the run held the lock');
   assert.equal(r.signal, null, 'the connector handled the signal itself');
   assert.equal(r.code, 143, r.stderr);
@@ -52,6 +52,6 @@ test('SIGTERM in the middle of a stream: exit 143, its temporary file and the lo
   const next = await run('connector', args);
   assert.equal(next.code, 0, next.stderr);
   assert.doesNotMatch(next.stderr, /Removed \d+ temporary file/, 'nothing was left to clean up');
-  assert.equal(readdirSync(dir).filter((n) => /^media-\d{8}T\d{6}Z\.csv$/.test(n)).length, 1);
+  assert.equal(readdirSync(dir).filter((n) => /^media-\d{8}T\d{6}Z-p\d+-[0-9a-f]{8}\.csv$/.test(n)).length, 1);
   assert.notEqual(readFileSync(statePath, 'utf8'), previous);
 });

@@ -36,7 +36,7 @@ test('a discovered Singer catalog, narrowed to some streams and fields, decides 
   const r = await run('connector', ['read', '--config', config, '--catalog', fx.write('narrowed.json', catalog), '--output', 'csv', '--output-dir', dir, '--state-file', join(dir, 'state.json')]);
   assert.equal(r.code, 0, r.stderr);
   const names = readdirSync(dir).sort();
-  assert.deepEqual(names.map((n) => n.replace(/\d{8}T\d{6}Z/, 'T')), ['categories-T.csv', 'media-T.csv', 'state.json'], 'the two selected streams and nothing else');
+  assert.deepEqual(names.map((n) => n.replace(/\d{8}T\d{6}Z-p\d+-[0-9a-f]{8}/, 'T')), ['categories-T.csv', 'media-T.csv', 'state.json'], 'the two selected streams and nothing else');
 
   const csv = (stream: string) => {
     const [header, ...rows] = parse(readFileSync(join(dir, names.find((n) => n.startsWith(`${stream}-`))!), 'utf8')) as string[][];

@@ -63,7 +63,7 @@ after(async () => {
 });
 
 test('the package holds the runtime and nothing else: no tests, fixtures, scripts, sources or source maps', () => {
-  for (const needed of ['package.json', ...Object.values(pkg.bin).map((b) => b.replace(/^\.\//, '')), 'dist/connector/main.js', 'spec/spec.json', 'connector/protocol/airbyte/schemas/airbyte-message.schema.json', 'connector/protocol/airbyte/schemas/configured-catalog.schema.json', ...streams.map((s) => `schemas/${s}.json`)]) {
+  for (const needed of ['package.json', ...Object.values(pkg.bin).map((b) => b.replace(/^\.\//, '')), 'dist/connector/main.js', 'spec/spec.json', 'connector/protocol/airbyte/schemas/airbyte-message.schema.json', 'connector/protocol/airbyte/schemas/configured-catalog.schema.json', 'connector/protocol/airbyte/schemas/state-input.schema.json', 'connector/protocol/singer/schemas/catalog.schema.json', 'connector/protocol/singer/schemas/state.schema.json', 'connector/cron/schemas/state-file.schema.json', ...streams.map((s) => `schemas/${s}.json`)]) {
     assert.ok(packed.includes(needed), `the package has ${needed}`);
   }
   const stray = packed.filter((p) => /^(dist\/(test|fixtures|scripts)\/|test\/|fixtures\/|scripts\/)/.test(p) || p.endsWith('.ts') || p.endsWith('.map'));

@@ -11,6 +11,10 @@ const shipped = [
   ...readdirSync(join(repoRoot, 'schemas')).filter((f) => f.endsWith('.json')).map((f) => `schemas/${f}`),
   'connector/protocol/airbyte/schemas/airbyte-message.schema.json',
   'connector/protocol/airbyte/schemas/configured-catalog.schema.json',
+  'connector/protocol/airbyte/schemas/state-input.schema.json',
+  'connector/protocol/singer/schemas/catalog.schema.json',
+  'connector/protocol/singer/schemas/state.schema.json',
+  'connector/cron/schemas/state-file.schema.json',
 ];
 
 function read(path: string): Record<string, unknown> {

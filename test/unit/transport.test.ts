@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KalturaTransport, isCutJson, isRetryableStatus, retryWaitMs } from '../../connector/kaltura/transport.js';
+import { KalturaTransport, isCutJson, isRetryableStatus, retryAfterExtraMs } from '../../connector/kaltura/transport.js';
 import { AdaptiveLimiter } from '../../connector/kaltura/limiter.js';
 import { ConnectorError } from '../../connector/util/errors.js';
 import { Logger } from '../../connector/util/logger.js';
@@ -45,14 +45,14 @@ const send = (res: http.ServerResponse, status: number, body: string, headers: h
   res.end(body);
 };
 
-function transport(url: string, over: { retries?: number; timeoutMs?: number; maxRetryTimeMs?: number; minBackoffMs?: number; warnings?: string[] } = {}): KalturaTransport {
+function transport(url: string, over: { retries?: number; timeoutMs?: number; maxRetryTimeMs?: number; minBackoffMs?: number; concurrency?: number; warnings?: string[] } = {}): KalturaTransport {
   return new KalturaTransport({
     serviceUrl: url,
     timeoutMs: over.timeoutMs ?? 10_000,
     retries: over.retries ?? 3,
     maxRetryTimeMs: over.maxRetryTimeMs ?? 60_000,
     minBackoffMs: over.minBackoffMs ?? 10,
-    limiter: new AdaptiveLimiter(2),
+    limiter: new AdaptiveLimiter(over.concurrency ?? 2),
     log: new Logger((level, message) => {
       if (level === 'WARN') over.warnings?.push(message);
     }),
@@ -186,28 +186,28 @@ test('a Retry-After wait ends when the read is abandoned', { timeout: 15_000 }, 
   }
 });
 
-test('a Retry-After longer than the retry budget left is cut to it', { timeout: 15_000 }, async () => {
+test('a Retry-After longer than the retry budget left ends the call at once, on that limit: a retry before it would be refused again', { timeout: 15_000 }, async () => {
   const s = await stub((_req, res) => send(res, 429, 'slow down', { 'Retry-After': '30' }));
   try {
-    const error = await failure(transport(s.url, { maxRetryTimeMs: 1_000, retries: 8 }).call('media', 'list', {}));
+    const warnings: string[] = [];
+    const error = await failure(transport(s.url, { maxRetryTimeMs: 1_000, retries: 8, warnings }).call('media', 'list', {}));
     assert.equal(error.failureType, 'transient_error');
     assert.match(error.message, /HTTP 429/);
     assert.match(error.message, /rate-limiting/);
+    assert.match(error.message, /\(1 attempt in [\d.]+ s, the max_retry_seconds limit of 1 s\)/);
+    assert.equal(s.arrivals.length, 1, 'not sent again before the server said');
+    assert.deepEqual(warnings, [], 'no retry announced');
   } finally {
     await s.close();
   }
 });
 
-test('the wait before a retry: the backoff, or Retry-After when longer (at most a minute), never past the budget left', () => {
-  assert.equal(retryWaitMs(0, 500, undefined, 600_000, 0), 500);
-  assert.equal(retryWaitMs(3, 500, undefined, 600_000, 0), 4_000);
-  assert.equal(retryWaitMs(3, 500, undefined, 600_000, 0.5), 6_000, 'jitter stretches it');
-  assert.equal(retryWaitMs(20, 500, undefined, 600_000, 0), 30_000, 'the backoff is capped');
-  assert.equal(retryWaitMs(0, 500, 1_000, 600_000, 0), 1_000, 'Retry-After and the backoff are not added up');
-  assert.equal(retryWaitMs(3, 500, 1_000, 600_000, 0), 4_000, 'a longer backoff covers Retry-After');
-  assert.equal(retryWaitMs(0, 500, 120_000, 600_000, 0), 60_000, 'at most a minute');
-  assert.equal(retryWaitMs(0, 500, 30_000, 2_000, 0), 2_000, 'never past the budget left');
-  assert.equal(retryWaitMs(0, 500, 30_000, -5, 0), 0);
+test('a Retry-After wait is what the shortest backoff does not cover (at most a minute), so the two are not added up', () => {
+  assert.equal(retryAfterExtraMs(undefined, 0, 500), 0);
+  assert.equal(retryAfterExtraMs(1_000, 0, 500), 500, 'then p-retry backs off at least 500 ms: at least 1 s in all');
+  assert.equal(retryAfterExtraMs(1_000, 3, 500), 0, 'a longer backoff covers Retry-After');
+  assert.equal(retryAfterExtraMs(120_000, 0, 500), 59_500, 'at most a minute');
+  assert.equal(retryAfterExtraMs(120_000, 20, 500), 30_000, 'the backoff is capped at 30 s');
 });
 
 test('a request that gets no answer ends at the per-request timeout, and is retried', async () => {
@@ -345,6 +345,29 @@ test('one failing call gives up when its time is spent, however many retries are
     assert.equal(error.failureType, 'transient_error');
     assert.match(error.message, /kept failing \(HTTP 503\) after every retry \(\d+ attempts in [\d.]+ s, the max_retry_seconds limit of 1\.5 s\)/);
     assert.ok(s.arrivals.length < 1_000, 'the time limit, not the retry count, ended it');
+  } finally {
+    await s.close();
+  }
+});
+
+test('a call\'s time budget counts from its first send, not from its time queued behind the limiter', async () => {
+  // One slot: the second call waits behind the first, longer than its whole budget, then fails once and is retried.
+  let releaseFirst = () => {};
+  const s = await stub((_req, res, i) => {
+    if (i === 0) releaseFirst = () => send(res, 200, ok);
+    else if (i === 1) send(res, 503, 'busy', { 'Content-Type': 'text/plain' });
+    else send(res, 200, ok);
+  });
+  try {
+    const t = transport(s.url, { concurrency: 1, maxRetryTimeMs: 1_000, retries: 3 });
+    const first = t.call('media', 'list', {});
+    while (s.arrivals.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const second = t.call<{ totalCount: number }>('media', 'list', {});
+    await new Promise((r) => setTimeout(r, 1_300));
+    releaseFirst();
+    await first;
+    assert.equal((await second).totalCount, 0, 'retried after the queue, and answered');
+    assert.equal(s.arrivals.length, 3);
   } finally {
     await s.close();
   }

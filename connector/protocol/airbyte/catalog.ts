@@ -4,7 +4,7 @@ import type { StreamSelection, SyncMode } from '../../engine/sync.js';
 import { findStream, streams } from '../../streams/index.js';
 import { createAjv, describeAjvErrors } from '../../util/ajv.js';
 import { readPackageJson } from '../../util/paths.js';
-import { describeJsonError, parseJsonText, readTextFile } from '../../util/files.js';
+import { checkDepth, describeJsonError, parseJsonText, readTextFile } from '../../util/files.js';
 import { isObject } from '../../util/json.js';
 
 export function airbyteCatalog(): object {
@@ -21,7 +21,10 @@ export function airbyteCatalog(): object {
   };
 }
 
-const validateCatalog = createAjv().compile(readPackageJson('connector/protocol/airbyte/schemas/configured-catalog.schema.json') as object);
+const ajv = createAjv();
+const validateCatalog = ajv.compile(readPackageJson('connector/protocol/airbyte/schemas/configured-catalog.schema.json') as object);
+const validateStates = ajv.compile(readPackageJson('connector/protocol/airbyte/schemas/state-input.schema.json') as object);
+const validateStateEntry = ajv.compile({ $ref: 'airbyte-state-input#/definitions/entry' });
 
 interface ConfiguredStream {
   stream: { name: string };
@@ -34,6 +37,12 @@ export function selectionsFromCatalog(catalog: unknown, states: Map<string, unkn
     throw new ConnectorError('config_error', `The catalog is not a valid configured catalog:\n- ${describeAjvErrors(validateCatalog.errors, 'catalog').join('\n- ')}`);
   }
   const configured = (catalog as { streams: ConfiguredStream[] }).streams;
+  const names = configured.map((c) => c.stream.name);
+  const twice = [...new Set(names.filter((name, i) => names.indexOf(name) !== i))];
+  if (twice.length > 0) {
+    // Read twice, a stream would deliver every record twice and interleave two sequences of states.
+    throw new ConnectorError('config_error', `The catalog lists ${twice.map((n) => `"${n}"`).join(', ')} more than once. List each stream once, with the sync mode it should be read in.`);
+  }
   const unknown = configured.map((c) => c.stream.name).filter((name) => !findStream(name));
   if (unknown.length > 0) {
     throw new ConnectorError('config_error', `The catalog names ${unknown.map((n) => `"${n}"`).join(', ')}, which this connector does not offer. Its streams are: ${streams.map((s) => s.name).join(', ')}. Run discover again and rebuild the catalog.`);
@@ -55,24 +64,32 @@ const expectedState =
 export function statesFromAirbyte(input: unknown): Map<string, unknown> {
   const states = new Map<string, unknown>();
   if (input === undefined) return states;
-  const single = isObject(input) && (input.type === 'STATE' || input.type === 'STREAM' || input.type === 'GLOBAL' || input.type === 'LEGACY');
-  if (!Array.isArray(input) && !single) throw new ConnectorError('config_error', `The state file is not an array of per-stream states. ${expectedState}`);
+  if (!validateStates(input)) throw new ConnectorError('config_error', stateProblem(input));
   const items: unknown[] = Array.isArray(input) ? input : [input];
-  items.forEach((item, i) => {
+  for (const item of items) {
     // An AirbyteMessage as printed carries the AirbyteStateMessage in `state`.
-    const entry = isObject(item) && item.type === 'STATE' && isObject(item.state) ? item.state : item;
-    const kind = isObject(entry) ? entry.type : undefined;
-    if (kind === 'GLOBAL' || kind === 'LEGACY') {
-      throw new ConnectorError('config_error', `Entry ${i} of the state file is a ${kind} state, which this connector never writes (its states are per stream). ${expectedState}`);
-    }
-    const stream = isObject(entry) && isObject(entry.stream) ? entry.stream : undefined;
-    const name = stream && isObject(stream.stream_descriptor) ? stream.stream_descriptor.name : undefined;
-    if (kind !== 'STREAM' || typeof name !== 'string') {
-      throw new ConnectorError('config_error', `Entry ${i} of the state file is not a per-stream (type STREAM) state. ${expectedState}`);
-    }
-    states.set(name, stream!.stream_state);
-  });
+    const entry = (item as { type: string; state?: StreamStateMessage }).type === 'STATE' ? (item as { state: StreamStateMessage }).state : (item as StreamStateMessage);
+    states.set(entry.stream.stream_descriptor.name, entry.stream.stream_state);
+  }
   return states;
+}
+
+interface StreamStateMessage {
+  type: 'STREAM';
+  stream: { stream_descriptor: { name: string }; stream_state?: unknown };
+}
+
+/** Why `--state` is not one of the forms the schema accepts: the first entry that is not, and what it is instead. */
+function stateProblem(input: unknown): string {
+  const single = isObject(input) && (input.type === 'STATE' || input.type === 'STREAM' || input.type === 'GLOBAL' || input.type === 'LEGACY');
+  if (!Array.isArray(input) && !single) return `The state file is not an array of per-stream states. ${expectedState}`;
+  const items: unknown[] = Array.isArray(input) ? input : [input];
+  const i = items.findIndex((item) => !validateStateEntry(item));
+  const item = items[i];
+  const entry = isObject(item) && item.type === 'STATE' && isObject(item.state) ? item.state : item;
+  const kind = isObject(entry) ? entry.type : undefined;
+  if (kind === 'GLOBAL' || kind === 'LEGACY') return `Entry ${i} of the state file is a ${kind} state, which this connector never writes (its states are per stream). ${expectedState}`;
+  return `Entry ${i} of the state file is not a per-stream (type STREAM) state. ${expectedState}`;
 }
 
 /**
@@ -81,6 +98,7 @@ export function statesFromAirbyte(input: unknown): Map<string, unknown> {
  */
 export async function readAirbyteStateFile(path: string): Promise<unknown> {
   const text = await readTextFile(path, 'state');
+  checkDepth(text, path, 'state');
   try {
     return parseJsonText(text, path, 'state');
   } catch (err) {

@@ -3,6 +3,9 @@ import { streamSchema, type JsonSchema } from '../../engine/records.js';
 import type { StreamSelection } from '../../engine/sync.js';
 import { streams } from '../../streams/index.js';
 import type { StreamDefinition } from '../../streams/definition.js';
+import { createAjv } from '../../util/ajv.js';
+import { excerpt, isObject } from '../../util/json.js';
+import { readPackageJson } from '../../util/paths.js';
 
 // Singer catalogs: `streams[]` of `tap_stream_id`, `stream`, `schema` and `metadata`, where
 // metadata is a list of `{breadcrumb, metadata}`: `[]` for the stream, `["properties", field]`
@@ -89,33 +92,57 @@ export function singerCatalog(available: readonly StreamDefinition[] = streams):
 
 const catalogShape = 'A Singer catalog is {"streams": [{"tap_stream_id": "media", "schema": {...}, "metadata": [{"breadcrumb": [], "metadata": {"selected": true}}, ...]}]}, as --discover prints it.';
 
+const ajv = createAjv();
+const validateCatalog = ajv.compile(readPackageJson('connector/protocol/singer/schemas/catalog.schema.json') as object);
+const validateState = ajv.compile(readPackageJson('connector/protocol/singer/schemas/state.schema.json') as object);
+
+interface CatalogEntry {
+  tap_stream_id?: string;
+  stream?: string;
+  metadata?: MetadataEntry[];
+}
+
+/**
+ * The structural problems of a catalog, by its schema, said per entry as a person reads it; the
+ * indexes of the entries that have one.
+ */
+function shapeProblems(catalog: unknown): { problems: string[]; invalid: Set<number> } {
+  const problems = new Map<string, string>();
+  const invalid = new Set<number>();
+  if (validateCatalog(catalog)) return { problems: [], invalid };
+  for (const e of validateCatalog.errors ?? []) {
+    const at = e.instancePath.split('/').slice(1);
+    if (at.length < 2) throw new ConnectorError('config_error', `The catalog has no "streams" list. ${catalogShape}`);
+    const i = Number(at[1]);
+    invalid.add(i);
+    const entry = (catalog as { streams: unknown[] }).streams[i];
+    const where = `streams[${i}]`;
+    const e2 = entry as CatalogEntry;
+    const named = `${where} (${typeof e2.tap_stream_id === 'string' ? e2.tap_stream_id : e2.stream})`;
+    if (!isObject(entry)) problems.set(where, `${where} is not an object`);
+    else if (at.length === 2 || at[2] === 'tap_stream_id' || at[2] === 'stream') problems.set(where, `${where} has no "tap_stream_id"`);
+    else if (at[2] === 'metadata' && at.length === 3) problems.set(`${where} metadata`, `${named}: "metadata" must be a list of {"breadcrumb", "metadata"}`);
+    else if (at[2] === 'metadata') problems.set(`${where} metadata`, `${named}: metadata[${at[3]}] must be {"breadcrumb": [] or ["properties", "<field>"], "metadata": {...}}`);
+    else problems.set(`${where} ${e.instancePath}`, `${where}${e.instancePath.slice(`/streams/${i}`.length).replace(/\//g, '.')} ${e.message ?? 'is invalid'}`);
+  }
+  return { problems: [...problems.values()], invalid };
+}
+
 /**
  * The streams a Singer catalog selects, checked against what this connector offers. A stream is
  * read when its metadata says `selected: true` (or, without `selected`, `selected-by-default`),
  * with the `replication-method` it asks for, INCREMENTAL by default when the stream has a cursor.
  */
 export function selectionsFromSingerCatalog(catalog: unknown, bookmarks: Record<string, unknown>, available: readonly StreamDefinition[] = streams): SingerSelection[] {
-  const entries = (catalog as { streams?: unknown } | null)?.streams;
-  if (catalog === null || typeof catalog !== 'object' || !Array.isArray(entries)) {
-    throw new ConnectorError('config_error', `The catalog has no "streams" list. ${catalogShape}`);
-  }
-  const problems: string[] = [];
+  const { problems, invalid } = shapeProblems(catalog);
+  const entries = (catalog as { streams: CatalogEntry[] }).streams;
   const selections: SingerSelection[] = [];
   const seen = new Set<string>();
-  entries.forEach((entry: unknown, i) => {
+  entries.forEach((e, i) => {
+    if (invalid.has(i)) return;
     const where = `streams[${i}]`;
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
-      problems.push(`${where} is not an object`);
-      return;
-    }
-    const e = entry as { tap_stream_id?: unknown; stream?: unknown; metadata?: unknown };
-    const name = typeof e.tap_stream_id === 'string' ? e.tap_stream_id : typeof e.stream === 'string' ? e.stream : undefined;
-    if (name === undefined) {
-      problems.push(`${where} has no "tap_stream_id"`);
-      return;
-    }
-    const metadata = readMetadata(e.metadata, `${where} (${name})`, problems);
-    if (!metadata) return;
+    const name = (e.tap_stream_id ?? e.stream)!;
+    const metadata = new Map((e.metadata ?? []).map((m) => [m.breadcrumb.length === 0 ? '' : m.breadcrumb[1]!, m.metadata]));
     const streamMd = metadata.get('') ?? {};
     if (!isSelected(streamMd, false)) return;
     const def = available.find((s) => s.name === name);
@@ -142,26 +169,6 @@ export function selectionsFromSingerCatalog(catalog: unknown, bookmarks: Record<
   return selections;
 }
 
-/** Metadata by breadcrumb (`""` for the stream, the field name for a field). */
-function readMetadata(input: unknown, where: string, problems: string[]): Map<string, Record<string, unknown>> | undefined {
-  const byBreadcrumb = new Map<string, Record<string, unknown>>();
-  if (input === undefined) return byBreadcrumb;
-  if (!Array.isArray(input)) {
-    problems.push(`${where}: "metadata" must be a list of {"breadcrumb", "metadata"}`);
-    return undefined;
-  }
-  for (const [j, item] of input.entries()) {
-    const { breadcrumb, metadata } = (item ?? {}) as { breadcrumb?: unknown; metadata?: unknown };
-    const validBreadcrumb = Array.isArray(breadcrumb) && (breadcrumb.length === 0 || (breadcrumb.length === 2 && breadcrumb[0] === 'properties' && typeof breadcrumb[1] === 'string'));
-    if (!validBreadcrumb || metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
-      problems.push(`${where}: metadata[${j}] must be {"breadcrumb": [] or ["properties", "<field>"], "metadata": {...}}`);
-      return undefined;
-    }
-    byBreadcrumb.set(breadcrumb.length === 0 ? '' : (breadcrumb[1] as string), metadata as Record<string, unknown>);
-  }
-  return byBreadcrumb;
-}
-
 /**
  * Singer's rule: automatic is always in, unsupported never; else `selected`, else
  * `selected-by-default`, else the fallback (streams: out; fields of a selected stream: in).
@@ -178,7 +185,7 @@ function replicationMethod(def: StreamDefinition, md: Record<string, unknown>, w
   const key = replicationKeyOf(def);
   const asked = md['replication-method'] ?? md['forced-replication-method'];
   if (asked !== undefined && asked !== 'FULL_TABLE' && asked !== 'INCREMENTAL') {
-    problems.push(`${where}: replication-method ${JSON.stringify(asked)} is not supported; use "INCREMENTAL"${key ? '' : ' (not for this stream: it has no replication key)'} or "FULL_TABLE"`);
+    problems.push(`${where}: replication-method ${excerpt(asked, 60)} is not supported; use "INCREMENTAL"${key ? '' : ' (not for this stream: it has no replication key)'} or "FULL_TABLE"`);
     return undefined;
   }
   const method: ReplicationMethod = (asked as ReplicationMethod | undefined) ?? (key ? 'INCREMENTAL' : 'FULL_TABLE');
@@ -189,7 +196,7 @@ function replicationMethod(def: StreamDefinition, md: Record<string, unknown>, w
     }
     const replicationKey = md['replication-key'];
     if (replicationKey !== undefined && replicationKey !== key) {
-      problems.push(`${where}: replication-key ${JSON.stringify(replicationKey)} is not supported; this stream's only replication key is "${key}"`);
+      problems.push(`${where}: replication-key ${excerpt(replicationKey, 60)} is not supported; this stream's only replication key is "${key}"`);
       return undefined;
     }
   }
@@ -215,14 +222,11 @@ function selectedFields(def: StreamDefinition, metadata: Map<string, Record<stri
 export function bookmarksFromSingerState(input: unknown): Record<string, unknown> {
   const expected = 'It must be {"bookmarks": {"media": {"updatedAt": "<RFC 3339 time>", "state_version": 1}, ...}} (or the "value" of a STATE message).';
   if (input === undefined || input === null) return {};
-  if (typeof input !== 'object' || Array.isArray(input)) throw new ConnectorError('config_error', `The state is not a JSON object. ${expected}`);
-  let state = input as Record<string, unknown>;
-  if (state.bookmarks === undefined && state.value !== undefined) {
-    if (state.value === null || typeof state.value !== 'object' || Array.isArray(state.value)) throw new ConnectorError('config_error', `The state's "value" is not an object. ${expected}`);
-    state = state.value as Record<string, unknown>;
+  if (!validateState(input)) {
+    const at = (validateState.errors ?? []).map((e) => e.instancePath).find((p) => p !== '') ?? '';
+    const what = at === '' ? 'The state is not a JSON object' : at === '/value' ? 'The state\'s "value" is not an object' : 'The state\'s "bookmarks" is not an object';
+    throw new ConnectorError('config_error', `${what}. ${expected}`);
   }
-  const bookmarks = state.bookmarks;
-  if (bookmarks === undefined) return {};
-  if (bookmarks === null || typeof bookmarks !== 'object' || Array.isArray(bookmarks)) throw new ConnectorError('config_error', `The state's "bookmarks" is not an object. ${expected}`);
-  return { ...(bookmarks as Record<string, unknown>) };
+  const state = input as { bookmarks?: Record<string, unknown>; value?: { bookmarks?: Record<string, unknown> } };
+  return { ...(state.bookmarks ?? state.value?.bookmarks ?? {}) };
 }

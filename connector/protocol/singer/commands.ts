@@ -6,7 +6,8 @@ import { describeFailure } from '../../kaltura/errorTable.js';
 import { createKalturaClient } from '../../kaltura/index.js';
 import { LineWriter } from '../../sinks/lineWriter.js';
 import { streams } from '../../streams/index.js';
-import type { StreamDefinition } from '../../streams/definition.js';
+import { exitCodes } from '../../util/exitCodes.js';
+import { defaultSelections, selectionsFromNames, type RequestedStream } from '../selections.js';
 import { readJsonFile } from '../../util/files.js';
 import { Logger, stderrLogger } from '../../util/logger.js';
 import { packageInfo } from '../../util/paths.js';
@@ -15,9 +16,6 @@ import * as msg from './messages.js';
 
 export const tapName = 'tap-kaltura';
 export const capabilities = ['catalog', 'discover', 'state', 'about'];
-
-/** Exit codes of the Singer and cron ways: success, a stream failed, bad input or usage. */
-export const exitCodes = { ok: 0, streamFailed: 1, badInput: 2 } as const;
 
 /**
  * Singer output: SCHEMA before a stream's first record, RECORD lines, and a STATE holding every
@@ -76,11 +74,6 @@ export class SingerOutput implements SyncListener {
   }
 }
 
-/** Without a catalog, every stream is read, incrementally where it has a cursor, else in full. */
-export function defaultSelections(bookmarks: Record<string, unknown>, available: readonly StreamDefinition[] = streams): SingerSelection[] {
-  return available.map((def) => (def.cursorField ? { def, mode: 'incremental' as const, state: bookmarks[def.name] } : { def, mode: 'full_refresh' as const }));
-}
-
 /** `--discover`: the catalog on stdout, once the config is known to be valid. */
 export async function singerDiscover(configPath: string, out = new LineWriter(process.stdout), log: Logger = stderrLogger): Promise<number> {
   return inputErrorsExit(log, async () => {
@@ -95,6 +88,8 @@ export interface SingerSyncPaths {
   config: string;
   catalog?: string;
   state?: string;
+  /** `--streams`: the streams to read, instead of a catalog. */
+  streams?: RequestedStream[];
 }
 
 /** A Singer sync: every selected stream, the STATE after the records it covers, exit 1 if a stream failed. */
@@ -103,7 +98,7 @@ export async function singerSync(paths: SingerSyncPaths, out = new LineWriter(pr
   const code = await inputErrorsExit(log, async () => {
     const config = await loadConfig(paths.config);
     const bookmarks = bookmarksFromSingerState(paths.state ? await readJsonFile(paths.state, 'state') : undefined);
-    const selections = paths.catalog ? selectionsFromSingerCatalog(await readJsonFile(paths.catalog, 'catalog'), bookmarks) : defaultSelections(bookmarks);
+    const selections = paths.catalog ? selectionsFromSingerCatalog(await readJsonFile(paths.catalog, 'catalog'), bookmarks) : paths.streams ? selectionsFromNames(paths.streams, bookmarks) : defaultSelections(bookmarks);
     const plan = planSync(selections);
     prepared = { config, bookmarks, selections, plan };
     return exitCodes.ok;
