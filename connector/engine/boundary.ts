@@ -1,5 +1,5 @@
 import { ConnectorError } from '../util/errors.js';
-import { cursorOf, listingCap, rowKey, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type Page } from './keyset.js';
+import { countedPasses, cursorOf, listingCap, nameOf, rowKey, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type Page } from './keyset.js';
 import type { KalturaObject } from './records.js';
 
 /**
@@ -32,7 +32,7 @@ export async function* readBoundaryKeyset(opts: KeysetOptions, range: { from?: n
     const last = cursorOf(def, rows[rows.length - 1]!);
     const earliest = cursorOf(def, rows[0]!);
     if (lower !== undefined && earliest < lower) {
-      throw new ConnectorError('system_error', `${def.name}: Kaltura returned rows out of ${cursor} order (${earliest} after ${lower}); the read stopped rather than risk missing rows.`);
+      throw new ConnectorError('system_error', `${nameOf(opts)}: Kaltura returned rows out of ${cursor} order (${earliest} after ${lower}); the read stopped rather than risk missing rows.`);
     }
     const atLower = lower;
     page.rows = rows.filter((row) => cursorOf(def, row) !== atLower || !seen.has(rowKey(def, row)));
@@ -54,8 +54,7 @@ export async function* readBoundaryKeyset(opts: KeysetOptions, range: { from?: n
 
 /**
  * One second read by offset, in the order `crowdedSecondOrder` names (none: the list's own
- * primary-key order, stable for database lists). Offsets are safe only if no row leaves the
- * second during the pass: a pass that returns fewer distinct rows than it counted is repeated.
+ * primary-key order, stable for database lists), under the recount rule of `countedPasses`.
  * Rows already handed on are skipped by key; the set is bounded by the rows of that second.
  */
 async function* readCrowdedSecond(opts: KeysetOptions, base: Filter, second: number, seen: Set<string>): AsyncGenerator<Page> {
@@ -64,17 +63,17 @@ async function* readCrowdedSecond(opts: KeysetOptions, base: Filter, second: num
   setLowerBound(filter, `${def.cursorField}GreaterThanOrEqual`, second);
   setUpperBound(filter, `${def.cursorField}LessThanOrEqual`, second);
   if (def.crowdedSecondOrder) filter.orderBy = def.crowdedSecondOrder;
-  for (let pass = 1; ; pass++) {
+  yield* countedPasses(opts, `${def.cursorField} ${second}`, async function* (pass) {
     const returned = new Set<string>();
     let count: number | undefined;
     for (let pageIndex = 1; count === undefined || (pageIndex - 1) * pageSize < count; pageIndex++) {
       if (!def.uncapped && (pageIndex - 1) * pageSize >= listingCap) {
-        throw new ConnectorError('system_error', `${def.name}: ${count} rows share ${def.cursorField} ${second}; Kaltura cannot list more than ${listingCap} of them, so the read stopped rather than return an incomplete result.`);
+        throw new ConnectorError('system_error', `${nameOf(opts)}: ${count} rows share ${def.cursorField} ${second}; Kaltura cannot list more than ${listingCap} of them, so the read stopped rather than return an incomplete result.`);
       }
       const answer = await opts.source.list(filter, { pageSize, pageIndex }, opts.signal);
       if (count === undefined) {
         count = answer.totalCount;
-        if (pass === 1) opts.log(`${def.name}: ${count} rows share ${def.cursorField} ${second}; reading that second by offset`);
+        if (pass === 1) opts.log(`${nameOf(opts)}: ${count} rows share ${def.cursorField} ${second}; reading that second by offset`);
       }
       const fresh: KalturaObject[] = [];
       for (const row of answer.objects) {
@@ -87,9 +86,7 @@ async function* readCrowdedSecond(opts: KeysetOptions, base: Filter, second: num
       if (fresh.length > 0) yield { rows: fresh, checkpoint: second };
       if (answer.objects.length < pageSize) break;
     }
-    if (returned.size >= (count ?? 0)) break;
-    if (pass >= 5) throw new ConnectorError('transient_error', `${def.name}: the rows at ${def.cursorField} ${second} kept changing while they were read; run the sync again.`);
-    opts.log(`${def.name}: the rows at ${def.cursorField} ${second} changed while they were read (${count} counted, ${returned.size} returned); reading them again`);
-  }
+    return { counted: count ?? 0, returned: returned.size };
+  });
   yield { rows: [], checkpoint: second + 1 };
 }

@@ -2,8 +2,7 @@ import type { KalturaClient } from '../kaltura/client.js';
 import { ConnectorError } from '../util/errors.js';
 import type { KalturaObject } from './records.js';
 import type { Filter, StreamDefinition } from '../streams/definition.js';
-import type { SourceSelector } from './source.js';
-import type { ListResponse } from '../kaltura/client.js';
+import type { ListAnswer, ListPort } from './source.js';
 
 /** Kaltura reads any time whose absolute value is at most ten years as relative to now. */
 export const relativeTimeLimit = 315_360_000;
@@ -23,31 +22,61 @@ export interface Page {
   totalCount?: number;
 }
 
-/**
- * A range of the cursor that one reader walks. It is shared with the scheduler that may split it
- * while it is read: `to` can shrink (the rest goes to another reader), and `position` tells how
- * far the reader has come.
- */
+/** A range of the cursor handed to one reader. It never changes: a cut makes two new windows. */
 export interface KeysetWindow {
   /** Inclusive lower bound (unix seconds); undefined reads from the beginning. */
-  from?: number;
+  readonly from?: number;
   /** Inclusive upper bound; never past the moment the read started, so the read ends. */
-  to: number;
+  readonly to: number;
+}
+
+/**
+ * One reader's walk: the window it reads now and how far it has come. The scheduler may cut the
+ * window while it is read; the walk then goes on in the lower of the two new windows, and the
+ * upper one goes to another reader. The reader reads `window` afresh before each request.
+ */
+export class WindowWalk {
+  private current: KeysetWindow;
   /** The cursor second the reader has reached: rows below it are read. */
   position?: number;
   /** Rows the window held when its first page was asked for, less what cuts have taken since. */
   totalCount?: number;
   /** Cuts whose new window has not counted itself yet: until then `totalCount` is an estimate. */
-  pendingCuts?: number;
+  pendingCuts = 0;
   /** The rest of the window is being read by offset: it can no longer be cut. */
-  sealed?: boolean;
-  rowsRead: number;
+  sealed = false;
+  rowsRead = 0;
+
+  constructor(window: KeysetWindow) {
+    this.current = window;
+  }
+
+  get window(): KeysetWindow {
+    return this.current;
+  }
+
+  get from(): number | undefined {
+    return this.current.from;
+  }
+
+  get to(): number {
+    return this.current.to;
+  }
+
+  /** Cuts the window after `mid`: the walk goes on below it; the window above is returned for another reader. */
+  cut(mid: number): { lower: KeysetWindow; upper: KeysetWindow } {
+    const { from, to } = this.current;
+    const lower: KeysetWindow = from === undefined ? { to: mid } : { from, to: mid };
+    this.current = lower;
+    return { lower, upper: { from: mid + 1, to } };
+  }
 }
 
 export interface KeysetOptions {
-  client: KalturaClient;
+  /** Only the parents' walk needs it (to open its own list of the parents). */
+  client?: KalturaClient;
   def: StreamDefinition;
-  source: SourceSelector;
+  source: ListPort;
   pageSize: number;
   /** Requests one reader may keep in flight where pages are independent (offset pages). */
   readers?: number;
@@ -56,6 +85,13 @@ export interface KeysetOptions {
   /** Aborted when the read is abandoned: requests still queued or retrying stop. */
   signal?: AbortSignal;
   log: (message: string) => void;
+  /** What logs and errors call the rows read, when they are not the stream's own (a walk of parents). */
+  label?: string;
+}
+
+/** The name logs and errors give the rows being read. */
+export function nameOf(opts: KeysetOptions): string {
+  return opts.label ?? opts.def.name;
 }
 
 /**
@@ -68,7 +104,18 @@ export interface KeysetOptions {
  * by offset, several pages at once (see `readRestByOffset`), so that a long window does not end the
  * read one page at a time; a pass that cannot be seen whole is finished by keyset.
  */
-export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): AsyncGenerator<Page> {
+export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow | WindowWalk): AsyncGenerator<Page> {
+  const walk = window instanceof WindowWalk ? window : new WindowWalk(window);
+  // A pass by offset may claim further than the keyset read that finishes it: claims never go back.
+  let claimed = Number.NEGATIVE_INFINITY;
+  for await (const page of keysetPages(opts, walk)) {
+    claimed = Math.max(claimed, page.checkpoint);
+    page.checkpoint = claimed;
+    yield page;
+  }
+}
+
+async function* keysetPages(opts: KeysetOptions, window: WindowWalk): AsyncGenerator<Page> {
   const { def, pageSize } = opts;
   const cursor = def.cursorField;
   let seenAtLower = new Set<string | number>();
@@ -95,7 +142,7 @@ export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): As
     }
     const last = cursorOf(def, rows[rows.length - 1]!);
     if (lower !== undefined && last < lower) {
-      throw new ConnectorError('system_error', `${def.name}: Kaltura returned rows out of ${cursor} order (${last} after ${lower}); the read stopped rather than risk missing rows.`);
+      throw new ConnectorError('system_error', `${nameOf(opts)}: Kaltura returned rows out of ${cursor} order (${last} after ${lower}); the read stopped rather than risk missing rows.`);
     }
     if (last !== lower) seenAtLower = new Set();
     for (let i = rows.length - 1; i >= 0 && cursorOf(def, rows[i]!) === last; i--) seenAtLower.add(rows[i]!.id as string | number);
@@ -112,7 +159,7 @@ export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow): As
     } else if (canReadRestByOffset(opts, window)) {
       const pass = yield* readRestByOffset(opts, window, keysetFilter(def, last, window.to, seenAtLower));
       if (pass.complete) return;
-      opts.log(`${def.name}: rows changed while ${cursor} ${last} to ${window.to} was read by offset; reading it again by ${cursor}`);
+      opts.log(`${nameOf(opts)}: rows changed while ${cursor} ${last} to ${window.to} was read by offset; reading it again by ${cursor}`);
       handedOn = pass.returned;
     }
   }
@@ -133,8 +180,8 @@ function widthOf(opts: KeysetOptions): number {
 }
 
 /** The rows left are known exactly, more than a page, fewer than the cap, and requests are free. */
-function canReadRestByOffset(opts: KeysetOptions, window: KeysetWindow): boolean {
-  if (window.sealed || window.totalCount === undefined || (window.pendingCuts ?? 0) > 0) return false;
+function canReadRestByOffset(opts: KeysetOptions, window: WindowWalk): boolean {
+  if (window.sealed || window.totalCount === undefined || window.pendingCuts > 0) return false;
   const left = window.totalCount - window.rowsRead;
   return left > opts.pageSize && left < listingCap && widthOf(opts) > 1;
 }
@@ -149,31 +196,43 @@ interface OffsetPass {
  * The rest of a window, by offset pages of the keyset query at its position, several at once and
  * handed on in order. The first page's `totalCount` sets how many pages there are. Offsets shift
  * if a row leaves the window meanwhile, and rows of equal timestamps have no defined order, so
- * two pages may disagree about them; either shows as fewer distinct rows than were counted; so
- * until the pass is seen whole its pages claim nothing past where it started, and an incomplete
- * pass is finished by keyset (the caller does that, skipping what was handed on).
+ * two pages may disagree about them; either shows as fewer distinct rows than were counted, and
+ * an incomplete pass is finished by keyset (the caller does that, skipping what was handed on).
+ *
+ * Until then a page claims the seconds below its last row only while the pass is provably whole
+ * so far: every answer counted the same rows (rows can leave the window, never enter it, so an
+ * equal count means none left) and no row came twice (within one set of rows, pages that
+ * disagree about the order of a second's rows return one of them twice for each they miss).
+ * Then every second below that row lies wholly in pages already handed on.
  */
-async function* readRestByOffset(opts: KeysetOptions, window: KeysetWindow, filter: Filter): AsyncGenerator<Page, OffsetPass> {
+async function* readRestByOffset(opts: KeysetOptions, window: WindowWalk, filter: Filter): AsyncGenerator<Page, OffsetPass> {
   const { pageSize } = opts;
   window.sealed = true;
   const start = window.position!;
   const returned = new Set<string | number>();
   let counted: number | undefined;
   let pages = Math.ceil((window.totalCount! - window.rowsRead) / pageSize);
+  let claim = start;
+  let whole = true;
   for await (const answer of fetchPagesInOrder(opts, filter, 1, () => pages)) {
     if (counted === undefined) {
       counted = answer.totalCount;
       pages = Math.min(Math.ceil(counted / pageSize), Math.floor(listingCap / pageSize));
-    }
+    } else if (answer.totalCount !== counted) whole = false;
     const rows: KalturaObject[] = [];
     for (const row of answer.objects) {
       const id = row.id as string | number;
-      if (returned.has(id)) continue;
+      if (returned.has(id)) {
+        whole = false;
+        continue;
+      }
       returned.add(id);
       rows.push(row);
     }
     window.rowsRead += rows.length;
-    yield { rows, checkpoint: start };
+    const last = answer.objects[answer.objects.length - 1];
+    if (whole && last) claim = Math.max(claim, cursorOf(opts.def, last));
+    yield { rows, checkpoint: claim };
   }
   const complete = counted !== undefined && counted < listingCap && returned.size >= counted;
   if (complete) {
@@ -201,7 +260,7 @@ async function* readCrowdedSecond(opts: KeysetOptions, second: number, seen: Set
   const crowd: Crowd = { opts, base, second, seen, handedOn };
   const read: PagesRead = { pages: 0, returned: new Set() };
   const first = yield* readNextPage(crowd, {}, read);
-  opts.log(`${def.name}: ${first.totalCount + excluded.length} rows share ${def.cursorField} ${second}; reading that second by ${def.tieBreakerField}`);
+  opts.log(`${nameOf(opts)}: ${first.totalCount + excluded.length} rows share ${def.cursorField} ${second}; reading that second by ${def.tieBreakerField}`);
   yield* readTieWindow(crowd, {}, first.totalCount, read);
   yield { rows: [], checkpoint: second + 1 };
 }
@@ -243,7 +302,7 @@ function tieFilter(crowd: Crowd, bounds: TieBounds): Filter {
  * The next page of a window, asked for in full: it is data, and its `totalCount` is the window's
  * count. Its rows not yielded yet are handed on, and `read` grows by it.
  */
-async function* readNextPage(crowd: Crowd, bounds: TieBounds, read: PagesRead): AsyncGenerator<Page, ListResponse<KalturaObject>> {
+async function* readNextPage(crowd: Crowd, bounds: TieBounds, read: PagesRead): AsyncGenerator<Page, ListAnswer> {
   const { opts } = crowd;
   const field = opts.def.tieBreakerField;
   const answer = await opts.source.list(tieFilter(crowd, bounds), { pageSize: opts.pageSize, pageIndex: read.pages + 1 }, opts.signal);
@@ -259,7 +318,7 @@ async function* readNextPage(crowd: Crowd, bounds: TieBounds, read: PagesRead): 
 }
 
 /** The rows of an answer not yielded yet; every row it returned is added to `returned`. */
-function freshRows(crowd: Crowd, answer: ListResponse<KalturaObject>, returned: Set<string | number>): KalturaObject[] {
+function freshRows(crowd: Crowd, answer: ListAnswer, returned: Set<string | number>): KalturaObject[] {
   const rows: KalturaObject[] = [];
   for (const row of answer.objects) {
     const id = row.id as string | number;
@@ -293,7 +352,7 @@ async function* readTieWindow(crowd: Crowd, bounds: TieBounds, count: number, re
   let highest = bounds.to ?? crowd.second;
   if (highest <= lowest && bounds.to === undefined) highest = await edgeValue(crowd.opts, tieFilter(crowd, bounds), field, '-');
   if (highest <= lowest) {
-    throw new ConnectorError('system_error', `${def.name}: ${count} rows share both ${def.cursorField} ${crowd.second} and ${field} ${lowest}; Kaltura cannot list more than ${listingCap} such rows, so the read stopped rather than return an incomplete result.`);
+    throw new ConnectorError('system_error', `${nameOf(crowd.opts)}: ${count} rows share both ${def.cursorField} ${crowd.second} and ${field} ${lowest}; Kaltura cannot list more than ${listingCap} such rows, so the read stopped rather than return an incomplete result.`);
   }
   const mid = Math.floor((lowest + highest) / 2);
   const lower: TieBounds = { from: bounds.from, to: mid };
@@ -305,27 +364,47 @@ async function* readTieWindow(crowd: Crowd, bounds: TieBounds, count: number, re
 }
 
 /**
- * A window under the cap, by offset, several pages at once, after the pages `read` holds. Offsets
- * are safe only if no row leaves the window during the pass and pages agree on the order of rows
- * of equal `createdAt` (Kaltura defines none): a pass that returns fewer distinct rows than were
- * counted is repeated, whole, with a new count.
+ * A window under the cap, by offset, several pages at once, after the pages `read` holds, under
+ * the recount rule of `countedPasses` (rows of equal `createdAt` have no order in Kaltura).
  */
 async function* readTieWindowByOffset(crowd: Crowd, bounds: TieBounds, counted: number, read?: PagesRead): AsyncGenerator<Page> {
   const { def, pageSize } = crowd.opts;
   const filter = tieFilter(crowd, bounds);
-  let count = counted;
-  for (let pass = 1; ; pass++) {
+  yield* countedPasses(crowd.opts, `${def.cursorField} ${crowd.second}`, async function* (pass) {
+    // A pass after one that came up short counts the rows again: some left meanwhile.
+    const count = pass === 1 ? counted : await countRows(crowd.opts, filter);
     const pages = Math.min(Math.ceil(count / pageSize), Math.floor(listingCap / pageSize));
     const returned = pass === 1 && read ? read.returned : new Set<string | number>();
     for await (const answer of fetchPagesInOrder(crowd.opts, filter, pass === 1 && read ? read.pages + 1 : 1, () => pages)) {
       const rows = freshRows(crowd, answer, returned);
       if (rows.length > 0) yield { rows, checkpoint: crowd.second };
     }
-    if (returned.size >= count) return;
-    if (pass >= 5) throw new ConnectorError('transient_error', `${def.name}: the rows at ${def.cursorField} ${crowd.second} kept changing while they were read; run the sync again.`);
-    const now = await countRows(crowd.opts, filter);
-    crowd.opts.log(`${def.name}: the rows at ${def.cursorField} ${crowd.second} changed while they were read (${count} counted, ${returned.size} returned, now ${now}); reading them again`);
-    count = now;
+    return { counted: count, returned: returned.size };
+  });
+}
+
+/** What one counted offset pass saw: the rows it counted first, and the distinct rows it returned. */
+export interface CountedPass {
+  counted: number;
+  returned: number;
+}
+
+/** Passes a counted offset read may take before the rows are called unstable. */
+const maxPasses = 5;
+
+/**
+ * The recount rule of every read by offset of a counted set of rows, held once: offsets are
+ * safe only if no row leaves the set during the pass and pages agree on the order of rows that
+ * tie, and either failure shows as fewer distinct rows returned than counted. Such a pass is
+ * read again, whole (the pass itself counts again), up to five passes; then the read stops as a
+ * transient failure. `where` names the rows in messages, e.g. `updatedAt 1732237921`.
+ */
+export async function* countedPasses(opts: KeysetOptions, where: string, pass: (n: number) => AsyncGenerator<Page, CountedPass>): AsyncGenerator<Page> {
+  for (let n = 1; ; n++) {
+    const { counted, returned } = yield* pass(n);
+    if (returned >= counted) return;
+    if (n >= maxPasses) throw new ConnectorError('transient_error', `${nameOf(opts)}: the rows at ${where} kept changing while they were read; run the sync again.`);
+    opts.log(`${nameOf(opts)}: the rows at ${where} changed while they were read (${counted} counted, ${returned} returned); reading them again`);
   }
 }
 
@@ -333,8 +412,8 @@ async function* readTieWindowByOffset(crowd: Crowd, bounds: TieBounds, counted: 
  * Offset pages from..to of one query, up to the reader's width at a time, handed on in page order.
  * `to` is asked again before each request: the first answer's count may change it.
  */
-async function* fetchPagesInOrder(opts: KeysetOptions, filter: Filter, from: number, to: () => number): AsyncGenerator<ListResponse<KalturaObject>> {
-  type Outcome = { answer: ListResponse<KalturaObject> } | { error: unknown };
+async function* fetchPagesInOrder(opts: KeysetOptions, filter: Filter, from: number, to: () => number): AsyncGenerator<ListAnswer> {
+  type Outcome = { answer: ListAnswer } | { error: unknown };
   const inFlight: Array<Promise<Outcome>> = [];
   let next = from;
   const request = (pageIndex: number): Promise<Outcome> =>
@@ -374,7 +453,7 @@ export async function edgeOf(opts: KeysetOptions, filter: Filter, field: string,
 /** `edgeOf` of rows just counted: none there means they left meanwhile. */
 async function edgeValue(opts: KeysetOptions, filter: Filter, field: string, direction: '+' | '-'): Promise<number> {
   const edge = await edgeOf(opts, filter, field, direction);
-  if (edge === undefined) throw new ConnectorError('transient_error', `${opts.def.name}: rows disappeared while they were counted; run the sync again.`);
+  if (edge === undefined) throw new ConnectorError('transient_error', `${nameOf(opts)}: rows disappeared while they were counted; run the sync again.`);
   return edge;
 }
 

@@ -1,4 +1,4 @@
-import type { Page } from './keyset.js';
+import type { KalturaObject } from './records.js';
 
 /** One reader's place in a feed: it subscribes once, or withdraws; whichever comes first counts. */
 export interface ParentTicket {
@@ -45,7 +45,7 @@ export class ParentFeed {
    * @param readers how many streams will subscribe (or withdraw)
    */
   constructor(
-    private readonly walk: (signal: AbortSignal) => AsyncGenerator<Page>,
+    private readonly walk: (signal: AbortSignal) => AsyncGenerator<{ rows: KalturaObject[] }>,
     private readonly idField: string,
     private readonly childOfField: string | undefined,
     readers: number,

@@ -1,7 +1,8 @@
 import type { KalturaClient } from '../kaltura/client.js';
 import type { StreamDefinition } from '../streams/definition.js';
 import { inListLimit, readKeyset, type Filter, type KeysetOptions, type Page } from './keyset.js';
-import { BoundedQueue, readWindows } from './windows.js';
+import { readWindows } from './windows.js';
+import { FanIn } from './fanIn.js';
 import { readBoundaryKeyset } from './boundary.js';
 import { SourceSelector } from './source.js';
 import { PageDecoder } from './pageDecoder.js';
@@ -31,36 +32,24 @@ export async function* readPerParent(options: KeysetOptions, range: { from?: num
   const parentDef = parents.of;
   const batchSize = Math.min(parents.batchSize ?? inListLimit, inListLimit);
   const width = Math.max(1, options.readers ?? 1);
-  const abandon = new AbortController();
-  const opts: KeysetOptions = { ...options, signal: options.signal ? AbortSignal.any([options.signal, abandon.signal]) : abandon.signal };
+  // Batches fan in to the consumer; the walk of the parents feeds them as places free up.
+  const fan = new FanIn<Page['rows']>(width, width, options.signal);
+  const opts: KeysetOptions = { ...options, signal: fan.signal };
   const parentIds = parentsTicket.subscribe(parents.skipChildren);
   const hold = range.from ?? 0;
-  type Item = { rows: Page['rows'] } | { batchDone: true } | { walkDone: true } | { error: unknown };
-  const queue = new BoundedQueue<Item>(width);
-  let running = 0;
   let batches = 0;
-  let slotFreed: (() => void) | undefined;
 
-  const readBatch = async (ids: string[]): Promise<void> => {
-    try {
-      const base: Filter = { [parents.filter]: ids.join(',') };
-      // Batch totals are not the stream's: no estimate is given.
-      for await (const page of readBoundaryKeyset(opts, range, base)) if (page.rows.length > 0) await queue.push({ rows: page.rows });
-      running -= 1;
-      slotFreed?.();
-      await queue.push({ batchDone: true });
-    } catch (error) {
-      await queue.push({ error });
-    }
+  const readBatch = async (ids: string[], emit: (rows: Page['rows']) => Promise<void>): Promise<void> => {
+    const base: Filter = { [parents.filter]: ids.join(',') };
+    // Batch totals are not the stream's: no estimate is given.
+    for await (const page of readBoundaryKeyset(opts, range, base)) if (page.rows.length > 0) await emit(page.rows);
   };
-
-  // The parent walk runs beside the consumer and starts a batch whenever a slot is free.
   const launch = async (ids: string[]): Promise<void> => {
-    while (running >= width) await new Promise<void>((resolve) => (slotFreed = resolve));
-    running += 1;
+    await fan.room();
     batches += 1;
-    void readBatch(ids);
+    void fan.add((emit) => readBatch(ids, emit));
   };
+  const walking = fan.hold();
   void (async () => {
     let batch: string[] = [];
     for await (const ids of parentIds) {
@@ -73,24 +62,14 @@ export async function* readPerParent(options: KeysetOptions, range: { from?: num
       }
     }
     if (batch.length > 0) await launch(batch);
-  })().then(
-    () => queue.push({ walkDone: true }),
-    (error: unknown) => queue.push({ error }),
-  );
+  })().then(walking, (error: unknown) => {
+    fan.fail(error);
+    walking();
+  });
 
   try {
-    let walking = true;
-    let finishedBatches = 0;
-    while (walking || finishedBatches < batches) {
-      const item = await queue.shift();
-      if ('error' in item) throw item.error;
-      if ('walkDone' in item) walking = false;
-      else if ('batchDone' in item) finishedBatches += 1;
-      else yield { rows: item.rows, checkpoint: hold };
-    }
+    for await (const rows of fan.items()) yield { rows, checkpoint: hold };
   } finally {
-    abandon.abort(new Error('the read was abandoned'));
-    queue.close();
     // Not awaited: a walk page still on its way settles first, then the place is given up.
     parentIds.return(undefined).catch(() => undefined);
   }
@@ -102,33 +81,14 @@ export async function* readPerParent(options: KeysetOptions, range: { from?: num
  * The walk of a parent stream's ids up to `to`, for `readers` streams: the parents up to the
  * read's start side by side, then the few updated since, so that none drops out.
  */
-export function parentFeed(parentDef: StreamDefinition, reading: Pick<KeysetOptions, 'client' | 'pageSize' | 'readers' | 'log'>, to: number, readers: number): ParentFeed {
+export function parentFeed(parentDef: StreamDefinition, reading: Pick<KeysetOptions, 'pageSize' | 'readers' | 'log'> & { client: KalturaClient }, to: number, readers: string[]): ParentFeed {
+  // The walk is no stream of its own: its logs say whose parents it reads.
+  const label = `parent ${parentDef.name} of ${readers.join(', ')}`;
   const idField = parentDef.primaryKey[0]![0]!;
   return new ParentFeed(async function* (signal) {
     const source = new SourceSelector(reading.client, parentDef, reading.log, new PageDecoder(parentDef, { records: false }));
-    const options = { client: reading.client, pageSize: reading.pageSize, log: reading.log, def: parentDef, source, readers: Math.max(1, reading.readers ?? 1), signal };
-    yield* readWindows(options, { from: undefined, to });
-    yield* readKeyset(options, { from: to + 1, to: openEnd, rowsRead: 0 });
-  }, idField, parentDef.childOfField, readers);
-}
-
-/**
- * One row of a stream, as `check` asks for it: a stream that must name its parents asks for the
- * children of its first parent. Returns the service that answered and a phrase of what it saw.
- */
-export async function probeStream(client: KalturaClient, def: StreamDefinition, log: (message: string) => void): Promise<{ service: string; visible: string }> {
-  const source = new SourceSelector(client, def, log);
-  let filter: Filter = {};
-  let scope = '';
-  if (def.parents) {
-    const parentDef = def.parents.of;
-    const parentSource = new SourceSelector(client, parentDef, log);
-    const parent = (await parentSource.list({}, { pageSize: 1, pageIndex: 1 })).objects[0];
-    if (!parent) return { service: source.service, visible: `no ${parentDef.name} to read it by` };
-    const id = String(parent[parentDef.primaryKey[0]![0]!]);
-    filter = { [def.parents.filter]: id };
-    scope = ` for ${parentDef.name} ${id}`;
-  }
-  const page = await source.list(filter, { pageSize: 1, pageIndex: 1 });
-  return { service: source.service, visible: `${page.totalCount} visible${scope}` };
+    const options = { client: reading.client, pageSize: reading.pageSize, log: reading.log, def: parentDef, source, readers: Math.max(1, reading.readers ?? 1), signal, label };
+    yield* readWindows(options, [{ from: undefined, to }]);
+    yield* readKeyset(options, { from: to + 1, to: openEnd });
+  }, idField, parentDef.childOfField, readers.length);
 }

@@ -10,10 +10,25 @@ export interface Pager {
 }
 
 /**
+ * The one thing the engine asks of Kaltura for a stream: a page of its list. The filter holds the
+ * request's own fields (bounds, order, exclusions); the port adds the stream's. `SourceSelector`
+ * is the port over HTTP; tests may give an in-memory table.
+ */
+export interface ListPort {
+  list(filter: Filter, pager: Pager, signal?: AbortSignal): Promise<ListAnswer>;
+}
+
+/** A list page as the engine reads it: the rows (the fields it pages by at least) and the query's count. */
+export interface ListAnswer {
+  objects: KalturaObject[];
+  totalCount: number;
+}
+
+/**
  * Sends a stream's list requests to its source, and switches once, for the rest of the run, to
  * the stream's fallback source when Kaltura refuses the main one with SERVICE_FORBIDDEN.
  */
-export class SourceSelector {
+export class SourceSelector implements ListPort {
   private current: ListSource;
   private usingFallback = false;
 

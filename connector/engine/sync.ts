@@ -3,15 +3,18 @@ import type { Config } from '../config/config.js';
 import { ConnectorError, RunRefusedError } from '../util/errors.js';
 import { describeFailure } from '../kaltura/errorTable.js';
 import type { StreamDefinition } from '../streams/definition.js';
+import type { WindowedOptions } from './windows.js';
 import type { Logger } from '../util/logger.js';
-import { readWindows } from './windows.js';
-import { rowKey } from './keyset.js';
+import { readWindows, type CursorRange, type RangePage } from './windows.js';
+import { cursorOf, rowKey } from './keyset.js';
 import { readBoundaryKeyset } from './boundary.js';
 import { parentFeed, readPerParent } from './perParent.js';
 import type { ParentFeed, ParentTicket } from './parentFeed.js';
-import { SourceSelector } from './source.js';
-import { PageDecoder, recordOf } from './pageDecoder.js';
-import { makeState, readState, type StreamState } from './state.js';
+import { SourceSelector, type ListPort } from './source.js';
+import { PageDecoder, recordOf, type EncodedRecord } from './pageDecoder.js';
+import { makeState, readState, type Coverage, type StreamState } from './state.js';
+import { Checkpoints } from './checkpoints.js';
+import type { KalturaObject } from './records.js';
 
 export type SyncMode = 'full_refresh' | 'incremental';
 
@@ -64,13 +67,38 @@ export interface SyncResult {
   counts: Record<string, number>;
 }
 
-interface PlannedStream extends StreamSelection {
-  cursor?: number;
+export interface PlannedStream extends StreamSelection {
+  /** What the saved state covers (incremental only). */
+  saved?: Coverage;
 }
 
 /** Checks every saved state before a single request is sent: bad input fails early, nothing half done. */
 export function planSync(selections: StreamSelection[]): PlannedStream[] {
-  return selections.map((s) => ({ ...s, cursor: s.mode === 'incremental' ? readState(s.def, s.state) : undefined }));
+  return selections.map((s) => ({ ...s, saved: s.mode === 'incremental' ? readState(s.def, s.state) : undefined }));
+}
+
+/**
+ * Where a read ends, by Kaltura's clock when the run knows it. When it does not (system.getTime
+ * failed and no answer carried a Date header), `to` is this machine's clock, which only bounds
+ * the read: the state then claims nothing past the newest cursor value read.
+ */
+export interface ReadEnd {
+  /** Inclusive upper bound of the read, unix seconds. */
+  to: number;
+  /** `to` comes from Kaltura's clock. */
+  known: boolean;
+}
+
+/** What reading one stream needs besides its settings: the lists, and how a failure reads. */
+export interface StreamReading {
+  source: ListPort;
+  /** Its place in the walk of its parents (streams read by batches of parents). */
+  parents?: ParentTicket;
+  /** Each row's record (default: the one PageDecoder attached to it). */
+  encode?: (row: KalturaObject) => EncodedRecord;
+  describe?: (err: unknown) => ConnectorError;
+  /** For the windowed reader's options; only the parents' walk uses it. */
+  client?: KalturaClient;
 }
 
 /** Throws a ConnectorError, before any stream starts, when the whole run is refused (RunRefusedError: a session that would see part of the account); stream failures are in the result. */
@@ -81,19 +109,30 @@ export async function runSync(client: KalturaClient, listener: SyncListener, log
     () => undefined,
     (err: unknown) => err,
   );
+  const now = await serverNow(client, log);
+  const loginFailure = await login;
+  // A session that would see part of the account ends the whole run before any stream starts.
+  if (loginFailure instanceof RunRefusedError) throw loginFailure;
+  const loginTime = client.session.info?.serverTime;
   // The read ends with the last whole second before it started. Rows written later in the second
   // it starts in would enter windows already counted, and offset pages could then skip a row.
-  const readEnd = (await serverNow(client, log)) - 1;
-  // A session that would see part of the account ends the whole run before any stream starts.
-  const loginFailure = await login;
-  if (loginFailure instanceof RunRefusedError) throw loginFailure;
+  const readEnd: ReadEnd = now !== undefined ? { to: now - 1, known: true } : loginTime !== undefined ? { to: Math.floor(loginTime) - 1, known: true } : { to: Math.floor(Date.now() / 1000) - 1, known: false };
+  if (now === undefined) {
+    log.warn(
+      loginTime !== undefined
+        ? `The read ends at Kaltura's time as the login answer's Date header gave it (${new Date(loginTime * 1000).toISOString()})`
+        : "No answer gave Kaltura's time: the read ends at this machine's clock, and the saved state claims nothing past the newest change it read",
+    );
+  }
   const result: SyncResult = { failed: [], counts: {} };
-  const feeds = parentFeeds(client, log, settings, plan, readEnd);
+  const feeds = parentFeeds(client, log, settings, plan, readEnd.to);
+  const describe = (err: unknown) => describeFailure(err, { ...client.session.failureContext });
   // Streams run side by side; the client's limiter bounds the requests in flight across all of them.
   await Promise.all(
     plan.map(async (stream) => {
       const parents = stream.def.parents ? feeds.get(stream.def.parents.of)?.ticket() : undefined;
-      const count = await syncStream(client, listener, log, settings, stream, readEnd, parents);
+      const source = new SourceSelector(client, stream.def, (m) => log.info(m), new PageDecoder(stream.def, { records: true, fields: stream.fields, log }));
+      const count = await syncStream({ source, parents, describe, client }, listener, log, settings, stream, readEnd);
       result.counts[stream.def.name] = count.records;
       if (!count.ok) result.failed.push(stream.def.name);
     }),
@@ -114,7 +153,7 @@ function parentFeeds(client: KalturaClient, log: Logger, settings: SyncSettings,
   const feeds = new Map<StreamDefinition, ParentFeed>();
   const reading = { client, pageSize: settings.pageSize, readers: settings.readers, log: (m: string) => log.info(m) };
   for (const [parent, streams] of readers) {
-    feeds.set(parent, parentFeed(parent, reading, to, streams.length));
+    feeds.set(parent, parentFeed(parent, reading, to, streams.map((s) => s.def.name)));
     if (streams.length > 1) log.info(`${streams.map((s) => s.def.name).join(', ')}: one walk of ${parent.name} serves them all`);
   }
   return feeds;
@@ -126,32 +165,45 @@ function walkOf(def: StreamDefinition, ticket: ParentTicket | undefined): Parent
   return ticket;
 }
 
-async function syncStream(client: KalturaClient, listener: SyncListener, log: Logger, settings: SyncSettings, stream: PlannedStream, to: number, parents?: ParentTicket): Promise<{ records: number; ok: boolean }> {
-  const { def, mode, cursor } = stream;
+/**
+ * One stream read through a list port, without HTTP: what tests of the engine drive with an
+ * in-memory table. Streams read by batches of parents need their walk and are not read this way.
+ */
+export function syncStreamWith(source: ListPort, listener: SyncListener, log: Logger, settings: SyncSettings, stream: PlannedStream, readEnd: ReadEnd, encode?: (row: KalturaObject) => EncodedRecord): Promise<{ records: number; ok: boolean }> {
+  if (stream.def.parents) throw new Error(`${stream.def.name} is read by batches of ${stream.def.parents.of.name}: syncStreamWith reads lists of their own only`);
+  return syncStream({ source, encode, describe: (err) => describeFailure(err) }, listener, log, settings, stream, readEnd);
+}
+
+async function syncStream(reading: StreamReading, listener: SyncListener, log: Logger, settings: SyncSettings, stream: PlannedStream, readEnd: ReadEnd): Promise<{ records: number; ok: boolean }> {
+  const { def, mode, saved } = stream;
+  const { parents } = reading;
+  const encode = reading.encode ?? recordOf;
   const incremental = mode === 'incremental';
   const progress = new Progress(def.name, log, settings.progressIntervalMs ?? 5000);
+  const to = readEnd.to;
   let recordCount = 0;
   let sinceCheckpoint = 0;
   let invalid = 0;
-  let lastCheckpoint = cursor;
+  const from = startOf(incremental ? saved?.mark : undefined, settings);
+  const range: CursorRange = { from, to };
+  const done = new Checkpoints(incremental ? saved : undefined, range, settings.lookbackSeconds);
+  // Without Kaltura's clock, nothing past the newest cursor value read is claimed.
+  let newest = Number.NEGATIVE_INFINITY;
+  if (!readEnd.known) done.claimLimit = newest;
   await listener.started(def.name);
-  const checkpoint = async (at: number) => {
-    // A state never moves backwards (the lookback re-reads rows below it) nor past invalid rows.
+  const checkpoint = async () => {
+    // A state never moves past invalid rows: they are read again next time.
     if (!incremental || invalid > 0) return;
-    const value = Math.max(at, lastCheckpoint ?? at);
-    await listener.checkpoint(def.name, makeState(def, value), sinceCheckpoint);
-    lastCheckpoint = value;
+    await listener.checkpoint(def.name, makeState(def, done.coverage()), sinceCheckpoint);
     sinceCheckpoint = 0;
   };
   try {
     // A stream this server cannot serve (a missing plugin) that a catalog selects fails alone, at once.
     if (def.unavailable) throw new ConnectorError('config_error', def.unavailable);
-    const from = startOf(incremental ? cursor : undefined, settings);
     if (from === undefined || from <= to) {
-      const source = new SourceSelector(client, def, (m) => log.info(m), new PageDecoder(def, { records: true, fields: stream.fields, log }));
-      const options = { client, def, source, pageSize: settings.pageSize, readers: settings.readers, log: (m: string) => log.info(m) };
-      // The reader follows the list: batches of parents, no idNotIn, or the windowed keyset reader.
-      const pages = def.parents ? readPerParent(options, { from, to }, walkOf(def, parents)) : def.boundary === 'client' ? readBoundaryKeyset(options, { from, to }) : readWindows(options, { from, to });
+      const options = { client: reading.client, def, source: reading.source, pageSize: settings.pageSize, readers: settings.readers, log: (m: string) => log.info(m) };
+      // Per-parent reads cover the whole range: a batch per slice between saved slices would cost more than it saves.
+      const pages = pagesOf(options, def, incremental && !def.parents ? done.plan() : [range], parents);
       for await (const page of pages) {
         if (page.totalCount !== undefined) {
           await listener.estimate(def.name, page.totalCount);
@@ -160,7 +212,8 @@ async function syncStream(client: KalturaClient, listener: SyncListener, log: Lo
         const out: Buffer[] = [];
         let nulled: Map<number, readonly string[]> | undefined;
         for (const row of page.rows) {
-          const record = recordOf(row);
+          if (!readEnd.known) newest = Math.max(newest, cursorOf(def, row));
+          const record = encode(row);
           if (record.json) {
             if (record.nulled) (nulled ??= new Map()).set(out.length, record.nulled);
             out.push(record.json);
@@ -173,13 +226,16 @@ async function syncStream(client: KalturaClient, listener: SyncListener, log: Lo
         recordCount += out.length;
         sinceCheckpoint += out.length;
         progress.page(out.length);
-        await checkpoint(page.checkpoint);
+        if (page.finished) done.add(page.finished.from, page.finished.below);
+        if (!readEnd.known) done.claimLimit = newest;
+        await checkpoint();
       }
+      // Everything up to the read's end is now delivered.
+      done.complete();
     } else {
-      log.info(`${def.name}: the saved state (${new Date((cursor ?? 0) * 1000).toISOString()}) is after the read's start; nothing to read`);
+      log.info(`${def.name}: the saved state (${new Date((saved?.mark ?? 0) * 1000).toISOString()}) is after the read's start; nothing to read`);
     }
-    // Everything before the second the read started in is now delivered.
-    await checkpoint(to + 1);
+    await checkpoint();
     if (invalid > 0) {
       throw new ConnectorError('system_error', `${def.name}: ${invalid} record(s) did not match the stream's schema and were not written (see the warnings for their ids). The saved state stopped before the first of them, so the next sync reads them again.`);
     }
@@ -187,7 +243,7 @@ async function syncStream(client: KalturaClient, listener: SyncListener, log: Lo
     await listener.completed(def.name, recordCount);
     return { records: recordCount, ok: true };
   } catch (err) {
-    const error = describeFailure(err, { ...client.session.failureContext });
+    const error = (reading.describe ?? describeFailure)(err);
     log.error(`${def.name}: ${error.message}`);
     await listener.failed(def.name, error, recordCount);
     return { records: recordCount, ok: false };
@@ -197,6 +253,30 @@ async function syncStream(client: KalturaClient, listener: SyncListener, log: Lo
   }
 }
 
+/**
+ * The reader follows the list: batches of parents, no idNotIn, or the windowed keyset reader.
+ * Per-parent reads deliver rows of every batch across the whole range, so they finish no part of
+ * it before the end; the others say which part of the range each page finished.
+ */
+async function* pagesOf(options: WindowedOptions, def: StreamDefinition, ranges: CursorRange[], parents: ParentTicket | undefined): AsyncGenerator<RangePage> {
+  if (def.parents) {
+    for (const range of ranges) for await (const page of readPerParent(options, range, walkOf(def, parents))) yield { rows: page.rows };
+    return;
+  }
+  if (def.boundary === 'client') {
+    for (const range of ranges) {
+      for await (const page of readBoundaryKeyset(options, range)) {
+        const out: RangePage = { rows: page.rows, finished: { from: range.from, below: page.checkpoint } };
+        if (ranges.length === 1 && page.totalCount !== undefined) out.totalCount = page.totalCount;
+        yield out;
+      }
+      yield { rows: [], finished: { from: range.from, below: range.to + 1 } };
+    }
+    return;
+  }
+  yield* readWindows(options, ranges);
+}
+
 /** Where a read starts: the saved cursor less the lookback, never before start_date. */
 function startOf(cursor: number | undefined, settings: SyncSettings): number | undefined {
   if (cursor === undefined) return settings.startTime;
@@ -204,12 +284,13 @@ function startOf(cursor: number | undefined, settings: SyncSettings): number | u
   return settings.startTime !== undefined ? Math.max(from, settings.startTime) : from;
 }
 
-async function serverNow(client: KalturaClient, log: Logger): Promise<number> {
+/** Kaltura's clock, or undefined when system.getTime fails (the read then looks for other evidence). */
+async function serverNow(client: KalturaClient, log: Logger): Promise<number | undefined> {
   try {
     return await client.serverTime();
   } catch (err) {
-    log.warn(`Could not read Kaltura's clock (${(err as Error).message}); using this machine's clock as the read's end`);
-    return Math.floor(Date.now() / 1000);
+    log.warn(`Could not read Kaltura's clock (${(err as Error).message})`);
+    return undefined;
   }
 }
 

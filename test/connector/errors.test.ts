@@ -216,8 +216,8 @@ test('bad input is a clear config error, exit non-zero, and nothing is sent: sta
   const cases: Array<{ label: string; args: string[]; words: RegExp[] }> = [
     {
       label: 'a state of another state_version',
-      args: ['read', '--config', good, '--catalog', catalog, '--state', fx.write('v2-state.json', [{ type: 'STREAM', stream: { stream_descriptor: { name: 'media' }, stream_state: { updatedAt: '2024-05-01T12:00:00Z', state_version: 2 } } }])],
-      words: [/saved state of stream media/, /state_version 2/, /version 1/],
+      args: ['read', '--config', good, '--catalog', catalog, '--state', fx.write('v3-state.json', [{ type: 'STREAM', stream: { stream_descriptor: { name: 'media' }, stream_state: { updatedAt: '2024-05-01T12:00:00Z', state_version: 3 } } }])],
+      words: [/saved state of stream media/, /state_version 3/, /versions 1 and 2/],
     },
     {
       label: 'a config file that is not JSON',

@@ -171,35 +171,46 @@ test('a read killed with SIGKILL at several points resumes from its last state w
 
 test('state messages are small and each covers only records printed before it', async () => {
   const run = await incremental(undefined, { max_concurrency: 4 });
-  // Ground truth in cursor order: a STATE at T claims every row updated before T was delivered.
-  const truth = [...fx.emulator.control.truth('media')].sort((a, b) => a.updatedAt - b.updatedAt);
+  // A STATE claims every row updated before its updatedAt, and every row whose updatedAt lies in
+  // one of its slices (start included, end not): each of them must have been printed before it.
+  const truth = fx.emulator.control.truth('media');
   let sizeMax = 0;
   let states = 0;
-  let covered = 0;
-  let claimed = '';
+  let slicesSeen = 0;
+  let mark = '';
+  let claimedBefore = new Set<string>();
   const delivered = new Set<string>();
   for (const m of run.messages) {
-    if (m.type === 'RECORD' && m.record.stream === 'media') {
-      assert.ok(m.record.data.updatedAt >= claimed, `${m.record.data.id} (${m.record.data.updatedAt}) was printed after a state at ${claimed} that claimed it`);
-      delivered.add(m.record.data.id);
+    if (m.type === 'RECORD' && m.record.stream === 'media') delivered.add(m.record.data.id);
+    if (m.type !== 'STATE' || m.state.stream.stream_descriptor.name !== 'media') continue;
+    states += 1;
+    const state = m.state.stream.stream_state;
+    sizeMax = Math.max(sizeMax, JSON.stringify(m.state).length);
+    assert.equal(state.state_version, 2);
+    if (state.updatedAt !== undefined) {
+      assert.match(state.updatedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      assert.ok(state.updatedAt >= mark, `the mark never moves backwards (${state.updatedAt} after ${mark})`);
+      mark = state.updatedAt;
     }
-    if (m.type === 'STATE' && m.state.stream.stream_descriptor.name === 'media') {
-      states += 1;
-      sizeMax = Math.max(sizeMax, JSON.stringify(m.state).length);
-      const cursor: string = m.state.stream.stream_state.updatedAt;
-      assert.match(cursor, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-      assert.ok(cursor >= claimed, `states never move backwards (${cursor} after ${claimed})`);
-      claimed = cursor;
-      const at = seconds(cursor);
-      for (; covered < truth.length && truth[covered]!.updatedAt < at; covered += 1) {
-        const row = truth[covered]!;
-        assert.ok(delivered.has(row.id as string), `the state at ${cursor} claims ${row.id} (updated ${iso(row.updatedAt)}), which was not printed before it`);
+    const slices: Array<{ start: string; end: string }> = state.slices ?? [];
+    slicesSeen = Math.max(slicesSeen, slices.length);
+    const below = state.updatedAt === undefined ? -Infinity : seconds(state.updatedAt);
+    const claimed = new Set<string>();
+    for (const row of truth) {
+      const at = row.updatedAt;
+      if (at < below || slices.some((s) => seconds(s.start) <= at && at < seconds(s.end))) {
+        claimed.add(row.id as string);
+        assert.ok(delivered.has(row.id as string), `a state claims ${row.id} (updated ${iso(at)}), which was not printed before it`);
       }
     }
+    for (const id of claimedBefore) assert.ok(claimed.has(id), `a later state still claims ${id}`);
+    claimedBefore = claimed;
   }
   assert.ok(states > 1, `media checkpoints as it goes (${states} states)`);
-  assert.equal(covered, truth.length, 'the last state covers every row');
-  assert.ok(sizeMax < 300, `state stays small (${sizeMax} bytes)`);
+  assert.equal(claimedBefore.size, truth.length, 'the last state covers every row');
+  // Slices are only ranges finished above the mark: at most one per window in flight.
+  assert.ok(slicesSeen <= 6, `at most one slice per reader (${slicesSeen})`);
+  assert.ok(sizeMax < 300 + 70 * slicesSeen, `state stays small (${sizeMax} bytes)`);
 });
 
 test('entries created, updated or deleted while a read runs are in that read or the next one', async () => {

@@ -151,7 +151,7 @@ test('a first run writes one complete file per stream and a state file; the CSV 
   assert.deepEqual(Object.keys(state.streams).sort(), sorted(streams.map((def) => def.name)));
   for (const def of streams) {
     const s = state.streams[def.name];
-    assert.equal(s.state_version, 1);
+    assert.equal(s.state_version, 2);
     assert.ok(seconds(s[def.cursorField]) <= control.now(), `${def.name}: a state on its cursor ${def.cursorField}, never past the moment the read started`);
   }
   assert.match(r.stderr, /INFO media: [\d,]+ records of about [\d,]+ \(\d+%\), \d+ pages, [\d,]+ records\/s/, 'plain progress lines when stderr is not a terminal');

@@ -100,7 +100,9 @@ test('two runs into one --output-dir at once (an incremental read beside a full 
   assert.equal(all.code, 0, all.stderr);
   assert.equal(refresh.code, 0, refresh.stderr);
   const files = readdirSync(dir).filter((n) => n.endsWith('.csv'));
-  assert.equal(files.length, streams.length + 1, `each run's files: ${files.join(', ')}`);
+  // Every stream is the fixed ones and one per metadata profile of the account.
+  const everyStream = streams.length + fx.emulator.control.metadataProfiles().length;
+  assert.equal(files.length, everyStream + 1, `each run's files: ${files.join(', ')}`);
   const categories = files.filter((n) => n.startsWith('categories-'));
   assert.equal(categories.length, 2, 'two categories files, one per run');
   for (const name of categories) assert.equal(csvRows(join(dir, name)), fx.emulator.control.truth('categories').length, `${name} is whole`);

@@ -41,7 +41,7 @@ function reader(onList: Hook = () => {}, width = 1) {
 
 async function readAll(opts: KeysetOptions, to: number, checkpoints: number[] = []): Promise<string[]> {
   const ids: string[] = [];
-  for await (const page of readKeyset(opts, { to, rowsRead: 0 })) {
+  for await (const page of readKeyset(opts, { to })) {
     for (const row of page.rows) ids.push(String(row.id));
     checkpoints.push(page.checkpoint);
   }
@@ -140,7 +140,7 @@ test('rows that leave a window while it is read by offset: the pass claims nothi
   const checkpoints: number[] = [];
   const ids: string[] = [];
   const early: string[] = [];
-  for await (const page of readKeyset(opts, { to, rowsRead: 0 })) {
+  for await (const page of readKeyset(opts, { to })) {
     for (const row of page.rows) ids.push(String(row.id));
     checkpoints.push(page.checkpoint);
     // The state contract: every row below the checkpoint has been handed on (rows that moved away excepted).

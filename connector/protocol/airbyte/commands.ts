@@ -1,6 +1,6 @@
 import { connectorSpec, loadConfig, type Config } from '../../config/config.js';
 import { planSync, runSync, settingsOf, type SyncListener } from '../../engine/sync.js';
-import { probeStream } from '../../engine/perParent.js';
+import { probeStream } from '../../engine/probe.js';
 import { createKalturaClient } from '../../kaltura/index.js';
 import { KalturaApiError } from '../../kaltura/errors.js';
 import { RunRefusedError, type ConnectorError } from '../../util/errors.js';
