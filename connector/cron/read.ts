@@ -329,7 +329,7 @@ async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, s
   const server = await resolveStreamsOf(client);
   if (catalog === undefined && !options.streams) announceStreams(server, log);
   else for (const warning of server.warnings) log.warn(warning);
-  const selections = catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates, server) : options.streams ? selectionsFromNames(options.streams, streamStates) : defaultSelections(streamStates, server.available);
+  const selections = catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates, server) : options.streams ? selectionsFromNames(options.streams, streamStates, server) : defaultSelections(streamStates, server.available);
   const plan = planSync(selections);
 
   // Names are this run's alone (partner id and run id): no other run can be writing them, and the

@@ -115,7 +115,7 @@ export async function singerSync(paths: SingerSyncPaths, out = new LineWriter(pr
   const client = createKalturaClient(config, run.log);
   let prepared: { selections: SingerSelection[]; plan: ReturnType<typeof planSync> } | undefined;
   const resolved = await serverStreamsOrExit(client, log, async (server) => {
-    const selections = catalog !== undefined ? selectionsFromSingerCatalog(catalog, bookmarks, server) : paths.streams ? selectionsFromNames(paths.streams, bookmarks) : defaultSelections(bookmarks, server.available);
+    const selections = catalog !== undefined ? selectionsFromSingerCatalog(catalog, bookmarks, server) : paths.streams ? selectionsFromNames(paths.streams, bookmarks, server) : defaultSelections(bookmarks, server.available);
     if (catalog === undefined && !paths.streams) announceStreams(server, log);
     else for (const warning of server.warnings) log.warn(warning);
     prepared = { selections, plan: planSync(selections) };
