@@ -15,7 +15,7 @@ type Defaulted = 'service_url' | 'lookback_window_seconds' | 'page_size' | 'max_
  */
 export type Config = Omit<RawConfig, 'hash_type'> & Required<Pick<RawConfig, Defaulted>> & { hash_type?: HashType; startTime?: number };
 
-export const connectorSpec = readPackageJson('spec/spec.json') as { connectionSpecification: object } & Record<string, unknown>;
+export const connectorSpec = readPackageJson('spec/spec.json') as { connectionSpecification: Record<string, unknown> } & Record<string, unknown>;
 const validate = createAjv({ useDefaults: true }).compile(connectorSpec.connectionSpecification);
 
 export async function loadConfig(path: string, now = Date.now()): Promise<Config> {

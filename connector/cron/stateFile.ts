@@ -7,7 +7,9 @@ import { parseJsonText } from '../util/files.js';
 import { excerpt, isObject } from '../util/json.js';
 import { readPackageJson } from '../util/paths.js';
 import { isoSeconds } from '../engine/records.js';
+import type { StreamState } from '../engine/state.js';
 import { tempPathFor, writeFileAtomic } from '../sinks/atomicFile.js';
+import type { CronStateFile } from '../generated/cron.js';
 
 export const cronStateVersion = 1;
 
@@ -16,12 +18,10 @@ export const cronStateVersion = 1;
  * (`{"updatedAt": "<RFC 3339>", "state_version": 1}`), so a state can be moved between the three.
  *
  *   {"version": 1, "updated_at": "2026-11-22T07:15:03Z", "streams": {"media": {...}, "categories": {...}}}
+ *
+ * Its type is generated from schemas/state-file.schema.json.
  */
-export interface CronState {
-  version: typeof cronStateVersion;
-  updated_at?: string;
-  streams: Record<string, unknown>;
-}
+export type CronState = CronStateFile;
 
 const shape = `It must look like {"version": ${cronStateVersion}, "streams": {"media": {"updatedAt": "2024-05-01T12:00:00Z", "state_version": 1}}}.`;
 
@@ -41,12 +41,16 @@ export async function loadCronState(path: string): Promise<{ state: CronState; e
   const fix = `Fix it, or delete it to read every stream from the start (or from start_date) again.`;
   if (text.trim() === '') throw new ConnectorError('config_error', `The state file ${path} is empty. ${shape} ${fix}`);
   const value = parseJsonText(text, path, 'state', `${shape} ${fix}`);
-  const problems = describeProblems(value);
-  if (problems.length > 0) throw new ConnectorError('config_error', `The state file ${path} is not a state file of this connector: ${problems.join('; ')}. ${shape} ${fix}`);
-  return { state: value as CronState, existed: true };
+  if (isCronState(value)) return { state: value, existed: true };
+  throw new ConnectorError('config_error', `The state file ${path} is not a state file of this connector: ${describeProblems(value).join('; ')}. ${shape} ${fix}`);
 }
 
-const validateStateFile = createAjv().compile(readPackageJson('connector/cron/schemas/state-file.schema.json') as object);
+const validateStateFile = createAjv().compile<CronState>(readPackageJson('connector/cron/schemas/state-file.schema.json') as object);
+
+/** Whether a parsed value is a state file of this shape (by its schema). */
+export function isCronState(value: unknown): value is CronState {
+  return validateStateFile(value);
+}
 
 /** What is wrong with a state file, by its schema, one phrase per problem, in the order a reader checks. */
 export function describeProblems(value: unknown): string[] {
@@ -79,7 +83,7 @@ function otherProblem(e: ErrorObject): string {
  * each save replaces the file atomically with every stream's latest saved state.
  */
 export class CronStateWriter {
-  private readonly streams: Record<string, unknown>;
+  private readonly streams: CronState['streams'];
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -89,7 +93,7 @@ export class CronStateWriter {
     this.streams = { ...initial.streams };
   }
 
-  save(stream: string, state: object): Promise<void> {
+  save(stream: string, state: StreamState): Promise<void> {
     const run = this.queue.then(async () => {
       const next = { ...this.streams, [stream]: state };
       const file: CronState = { version: cronStateVersion, updated_at: isoSeconds(Math.floor(Date.now() / 1000)), streams: next };
@@ -113,7 +117,7 @@ export class CronStateWriter {
     }
   }
 
-  snapshot(): Record<string, unknown> {
+  snapshot(): CronState['streams'] {
     return { ...this.streams };
   }
 }

@@ -1,6 +1,6 @@
 import { ConnectorError } from '../../util/errors.js';
 import { streamSchema } from '../../engine/records.js';
-import type { StreamSelection, SyncMode } from '../../engine/sync.js';
+import type { StreamSelection } from '../../engine/sync.js';
 import { findStream, streams } from '../../streams/index.js';
 import { catalogStream, type ServerStreams } from '../../streams/resolve.js';
 import type { StreamDefinition } from '../../streams/definition.js';
@@ -8,14 +8,15 @@ import { createAjv, describeAjvErrors } from '../../util/ajv.js';
 import { readPackageJson } from '../../util/paths.js';
 import { checkDepth, describeJsonError, parseJsonText, readTextFile } from '../../util/files.js';
 import { isObject } from '../../util/json.js';
+import type { AirbyteMessage, AirbyteStateInput, ConfiguredAirbyteCatalog, StreamState } from '../../generated/airbyte.js';
 
 /** The catalog of the streams this server offers (see resolveStreams), fixed streams first. */
-export function airbyteCatalog(available: readonly StreamDefinition[] = streams): object {
+export function airbyteCatalog(available: readonly StreamDefinition[] = streams): NonNullable<AirbyteMessage['catalog']> {
   return {
     streams: available.map((def) => ({
       name: def.name,
       json_schema: streamSchema(def),
-      supported_sync_modes: ['full_refresh', 'incremental'],
+      supported_sync_modes: ['full_refresh', 'incremental'] as ['full_refresh', 'incremental'],
       source_defined_cursor: true,
       default_cursor_field: [def.cursorField],
       source_defined_primary_key: def.primaryKey,
@@ -25,14 +26,11 @@ export function airbyteCatalog(available: readonly StreamDefinition[] = streams)
 }
 
 const ajv = createAjv();
-const validateCatalog = ajv.compile(readPackageJson('connector/protocol/airbyte/schemas/configured-catalog.schema.json') as object);
-const validateStates = ajv.compile(readPackageJson('connector/protocol/airbyte/schemas/state-input.schema.json') as object);
+const validateCatalog = ajv.compile<ConfiguredAirbyteCatalog>(readPackageJson('connector/protocol/airbyte/schemas/configured-catalog.schema.json') as object);
+const validateStates = ajv.compile<AirbyteStateInput>(readPackageJson('connector/protocol/airbyte/schemas/state-input.schema.json') as object);
 const validateStateEntry = ajv.compile({ $ref: 'airbyte-state-input#/definitions/entry' });
 
-interface ConfiguredStream {
-  stream: { name: string; json_schema?: unknown };
-  sync_mode: SyncMode;
-}
+type ConfiguredStream = ConfiguredAirbyteCatalog['streams'][number];
 
 /**
  * The streams a configured catalog selects, each checked against what this server offers
@@ -43,7 +41,7 @@ export function selectionsFromCatalog(catalog: unknown, states: Map<string, unkn
   if (!validateCatalog(catalog)) {
     throw new ConnectorError('config_error', `The catalog is not a valid configured catalog:\n- ${describeAjvErrors(validateCatalog.errors, 'catalog').join('\n- ')}`);
   }
-  const configured = (catalog as { streams: ConfiguredStream[] }).streams;
+  const configured = catalog.streams;
   const names = configured.map((c) => c.stream.name);
   const twice = [...new Set(names.filter((name, i) => names.indexOf(name) !== i))];
   if (twice.length > 0) {
@@ -56,7 +54,7 @@ export function selectionsFromCatalog(catalog: unknown, states: Map<string, unkn
   if (unknown.length > 0) {
     throw new ConnectorError('config_error', `The catalog names ${unknown.map((n) => `"${n}"`).join(', ')}, which this connector does not offer. Its streams are: ${offered.map((s) => s.name).join(', ')}. Run discover again and rebuild the catalog.`);
   }
-  return configured.map((c) => ({ def: lookup(c)!, mode: c.sync_mode, state: states.get(c.stream.name) }));
+  return configured.map((c): StreamSelection => ({ def: lookup(c)!, mode: c.sync_mode, state: states.get(c.stream.name) }));
 }
 
 const expectedState =
@@ -74,18 +72,12 @@ export function statesFromAirbyte(input: unknown): Map<string, unknown> {
   const states = new Map<string, unknown>();
   if (input === undefined) return states;
   if (!validateStates(input)) throw new ConnectorError('config_error', stateProblem(input));
-  const items: unknown[] = Array.isArray(input) ? input : [input];
-  for (const item of items) {
+  for (const item of Array.isArray(input) ? input : [input]) {
     // An AirbyteMessage as printed carries the AirbyteStateMessage in `state`.
-    const entry = (item as { type: string; state?: StreamStateMessage }).type === 'STATE' ? (item as { state: StreamStateMessage }).state : (item as StreamStateMessage);
+    const entry: StreamState = item.type === 'STATE' ? item.state : item;
     states.set(entry.stream.stream_descriptor.name, entry.stream.stream_state);
   }
   return states;
-}
-
-interface StreamStateMessage {
-  type: 'STREAM';
-  stream: { stream_descriptor: { name: string }; stream_state?: unknown };
 }
 
 /** Why `--state` is not one of the forms the schema accepts: the first entry that is not, and what it is instead. */

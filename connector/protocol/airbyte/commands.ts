@@ -1,6 +1,7 @@
 import { connectorSpec, loadConfig, type Config } from '../../config/config.js';
 import { planSync, runSync, settingsOf, type SyncListener } from '../../engine/sync.js';
 import { probeStream } from '../../engine/probe.js';
+import type { StreamState } from '../../engine/state.js';
 import { createKalturaClient } from '../../kaltura/index.js';
 import { KalturaApiError } from '../../kaltura/errors.js';
 import { RunRefusedError, type ConnectorError } from '../../util/errors.js';
@@ -35,7 +36,7 @@ export class AirbyteOutput implements SyncListener {
     // Record data was scrubbed of the session it was read with where it arrived (`answerText`, kaltura/answerText.ts).
     return this.out.write(msg.recordLines(stream, records, Date.now(), nulled));
   }
-  checkpoint(stream: string, state: object, recordsSinceLast: number): Promise<void> {
+  checkpoint(stream: string, state: StreamState, recordsSinceLast: number): Promise<void> {
     return this.out.write(msg.stateMessage(stream, state, recordsSinceLast));
   }
   completed(stream: string): Promise<void> {

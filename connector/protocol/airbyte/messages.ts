@@ -2,9 +2,12 @@ import type { FailureType } from '../../util/errors.js';
 import { secrets } from '../../util/redact.js';
 import type { LogLevel } from '../../util/logger.js';
 import { framed } from '../../sinks/framed.js';
+import type { AirbyteMessage } from '../../generated/airbyte.js';
+import type { StreamState } from '../../engine/state.js';
 
 // Airbyte protocol messages, one JSON object per line. Text that may quote Kaltura passes
-// through the secret registry: an API error can echo a KS.
+// through the secret registry: an API error can echo a KS. Their type comes from
+// schemas/airbyte-message.schema.json; RECORD lines are built as bytes (see recordLines).
 
 export function logMessage(level: LogLevel, message: string): string {
   return line({ type: 'LOG', log: { level, message: secrets.redact(message) } });
@@ -29,11 +32,13 @@ export function recordLines(stream: string, records: Buffer[], emittedAt: number
   return Buffer.concat(lines);
 }
 
-export function stateMessage(stream: string, state: object, recordCount: number): string {
+export function stateMessage(stream: string, state: StreamState, recordCount: number): string {
   return line({ type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: stream }, stream_state: state }, sourceStats: { recordCount } } });
 }
 
-export function streamStatus(stream: string, status: 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE'): string {
+type TraceOf<K extends 'stream_status' | 'error'> = NonNullable<NonNullable<AirbyteMessage['trace']>[K]>;
+
+export function streamStatus(stream: string, status: TraceOf<'stream_status'>['status']): string {
   return line({ type: 'TRACE', trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: { name: stream }, status } } });
 }
 
@@ -42,16 +47,16 @@ export function estimateMessage(stream: string, rows: number): string {
 }
 
 export function errorTrace(message: string, failureType: FailureType, internalMessage?: string, stream?: string): string {
-  const error: Record<string, unknown> = { message: secrets.redact(message), failure_type: failureType };
+  const error: TraceOf<'error'> = { message: secrets.redact(message), failure_type: failureType };
   if (internalMessage) error.internal_message = secrets.redact(internalMessage);
   if (stream) error.stream_descriptor = { name: stream };
   return line({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: Date.now(), error } });
 }
 
-export function connectionStatus(status: 'SUCCEEDED' | 'FAILED', message: string): string {
+export function connectionStatus(status: NonNullable<AirbyteMessage['connectionStatus']>['status'], message: string): string {
   return line({ type: 'CONNECTION_STATUS', connectionStatus: { status, message: secrets.redact(message) } });
 }
 
-export function line(message: object): string {
+export function line(message: AirbyteMessage): string {
   return `${JSON.stringify(message)}\n`;
 }

@@ -7,6 +7,7 @@ import { catalogStream, type ServerStreams } from '../../streams/resolve.js';
 import { createAjv } from '../../util/ajv.js';
 import { excerpt, isObject } from '../../util/json.js';
 import { readPackageJson } from '../../util/paths.js';
+import type { SingerCatalogInput, SingerStateInput } from '../../generated/singer.js';
 
 // Singer catalogs: `streams[]` of `tap_stream_id`, `stream`, `schema` and `metadata`, where
 // metadata is a list of `{breadcrumb, metadata}`: `[]` for the stream, `["properties", field]`
@@ -94,15 +95,10 @@ export function singerCatalog(available: readonly StreamDefinition[] = streams):
 const catalogShape = 'A Singer catalog is {"streams": [{"tap_stream_id": "media", "schema": {...}, "metadata": [{"breadcrumb": [], "metadata": {"selected": true}}, ...]}]}, as --discover prints it.';
 
 const ajv = createAjv();
-const validateCatalog = ajv.compile(readPackageJson('connector/protocol/singer/schemas/catalog.schema.json') as object);
-const validateState = ajv.compile(readPackageJson('connector/protocol/singer/schemas/state.schema.json') as object);
+const validateCatalog = ajv.compile<SingerCatalogInput>(readPackageJson('connector/protocol/singer/schemas/catalog.schema.json') as object);
+const validateState = ajv.compile<SingerStateInput>(readPackageJson('connector/protocol/singer/schemas/state.schema.json') as object);
 
-interface CatalogEntry {
-  tap_stream_id?: string;
-  stream?: string;
-  metadata?: MetadataEntry[];
-  schema?: unknown;
-}
+type CatalogEntry = SingerCatalogInput['streams'][number];
 
 /**
  * The structural problems of a catalog, by its schema, said per entry as a person reads it; the
@@ -141,7 +137,8 @@ export function selectionsFromSingerCatalog(catalog: unknown, bookmarks: Record<
   const available = server ? server.available : (offered as readonly StreamDefinition[]);
   const lookup = (name: string, schema: unknown) => (server ? catalogStream(server, name, schema) : available.find((s) => s.name === name));
   const { problems, invalid } = shapeProblems(catalog);
-  const entries = (catalog as { streams: CatalogEntry[] }).streams;
+  // Entries with a shape problem (in `invalid`) are skipped below; the others are valid CatalogEntries.
+  const entries = (catalog as SingerCatalogInput).streams;
   const selections: SingerSelection[] = [];
   const seen = new Set<string>();
   entries.forEach((e, i) => {
@@ -233,6 +230,7 @@ export function bookmarksFromSingerState(input: unknown): Record<string, unknown
     const what = at === '' ? 'The state is not a JSON object' : at === '/value' ? 'The state\'s "value" is not an object' : 'The state\'s "bookmarks" is not an object';
     throw new ConnectorError('config_error', `${what}. ${expected}`);
   }
-  const state = input as { bookmarks?: Record<string, unknown>; value?: { bookmarks?: Record<string, unknown> } };
-  return { ...(state.bookmarks ?? state.value?.bookmarks ?? {}) };
+  // The schema's else-branch (no `bookmarks`: a STATE message's `value`) has no generated type.
+  const value = input.bookmarks ? undefined : (input.value as SingerStateInput | undefined);
+  return { ...(input.bookmarks ?? value?.bookmarks ?? {}) };
 }
