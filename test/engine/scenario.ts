@@ -77,7 +77,8 @@ const definitions: Record<StreamKind, StreamDefinition> = { media, categories, u
  * categories in batches of 3 (not 500) so that a small table already spans several batches.
  */
 export function buildPartner(kind: StreamKind, scenario: Scenario, seed = 1): Partner {
-  const clock = new FakeClock(T0 + 40);
+  // The read starts 40 seconds after the newest row.
+  const clock = new FakeClock(T0 + 40 + Math.max(0, ...scenario.groups.map((g) => g.second)));
   const kaltura = new FakeKaltura(clock);
   const parents = 7;
   let n = 0;
