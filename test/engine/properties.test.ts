@@ -40,21 +40,27 @@ function scenarios(options: { crowded: boolean; pageSizes: number[]; ties?: TieO
       readers: fc.integer({ min: 1, max: 4 }),
       lookback: fc.integer({ min: 0, max: 3 }),
       stateAt: fc.option(fc.integer({ min: 0, max: 20 }), { nil: undefined, freq: 3 }),
+      startAt: fc.option(fc.integer({ min: 0, max: 20 }), { nil: undefined, freq: 4 }),
+      fullRefresh: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
     })
     .map(({ crowd: c, ...s }) => ({
       ...s,
       groups: c ? [...s.groups, c] : s.groups,
       // A state past the crowd would skip it.
       stateAt: c && s.stateAt !== undefined ? Math.min(s.stateAt, c.second) : s.stateAt,
+      startAt: c && s.startAt !== undefined ? Math.min(s.startAt, c.second) : s.startAt,
       ties: options.ties ?? 'shuffled',
     }));
 }
 
 async function holds(kind: StreamKind, scenario: Scenario): Promise<void> {
   const { kaltura, table, def } = buildPartner(kind, scenario);
-  const spec: ChainSpec = { def, table, mode: 'incremental', lookbackSeconds: scenario.lookback };
-  const state = scenario.stateAt === undefined ? undefined : makeState(def, T0 + scenario.stateAt);
-  const runs = await readChain({ kaltura, table, def, mode: 'incremental', state, kills: scenario.kills, settings: { pageSize: scenario.pageSize, readers: scenario.readers, lookbackSeconds: scenario.lookback } });
+  const mode = scenario.fullRefresh ? 'full_refresh' : 'incremental';
+  const startTime = scenario.startAt === undefined ? undefined : T0 + scenario.startAt;
+  const spec: ChainSpec = { def, table, mode, lookbackSeconds: scenario.lookback, startTime };
+  const state = scenario.stateAt === undefined || mode === 'full_refresh' ? undefined : makeState(def, T0 + scenario.stateAt);
+  const settings = { pageSize: scenario.pageSize, readers: scenario.readers, lookbackSeconds: scenario.lookback, startTime };
+  const runs = await readChain({ kaltura, table, def, mode, state, kills: scenario.kills, settings });
   const problems = checkChain(spec, runs);
   assert.deepEqual(problems, [], `ratio ${deliveryRatio(spec, runs).toFixed(2)}; runs: ${runs.map((r) => `${r.run.outcome} ${r.run.records.length} records, ${r.run.checkpoints.length} states`).join(' | ')}`);
 }

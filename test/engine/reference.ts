@@ -6,7 +6,7 @@
  * A chain starts from a state (or none) and ends with a run that completes and writes its final
  * state F. Then:
  * - none lost: every row in the table at the end whose cursor lies in [L, F) (L: the chain's
- *   starting state) was written in that very version by some run, before that run's last state
+ *   starting state, or start_date if later) was written in that very version by some run, before that run's last state
  *   (a destination keeps what a killed run wrote only up to its last state). A row changed during
  *   the chain has its new cursor; if that is below F, a later run had to read it again;
  * - none outside: every record written is a version the row really had while that run read, with
@@ -95,7 +95,9 @@ export function checkChain(spec: ChainSpec, runs: ChainRun[]): string[] {
     return problems;
   }
   if (finalCursor !== last.run.readEnd + 1) problems.push(`the final state is ${finalCursor}, not the read's end + 1 (${last.run.readEnd + 1})`);
-  const chainLower = spec.mode === 'incremental' ? (cursorOfState(def, runs[0]!.state) ?? spec.startTime ?? Number.NEGATIVE_INFINITY) : (spec.startTime ?? Number.NEGATIVE_INFINITY);
+  // Rows below the starting state were delivered before; rows before start_date are never wanted.
+  const startState = spec.mode === 'incremental' ? cursorOfState(def, runs[0]!.state) : undefined;
+  const chainLower = Math.max(startState ?? Number.NEGATIVE_INFINITY, spec.startTime ?? Number.NEGATIVE_INFINITY);
 
   // None lost.
   const kept = new Map<string, Set<number>>();

@@ -42,6 +42,10 @@ export interface Scenario {
   lookback: number;
   /** Seconds after T0 of the state the chain starts from; undefined: no state. */
   stateAt?: number;
+  /** Full refresh: no state in or out, a killed run starts over. Default incremental. */
+  fullRefresh?: boolean;
+  /** Seconds after T0 of the config's start_date; undefined: none. */
+  startAt?: number;
   /** How the stream's list orders ties (default: a new order per request, as the contract allows). */
   ties?: TieOrder;
 }
