@@ -1,16 +1,17 @@
 # source-kaltura as an Airbyte source image.
 #
-#   docker build -t airbyte/source-kaltura:0.1.0 \
-#     --build-arg CONNECTOR_NAME=airbyte/source-kaltura \
-#     --build-arg CONNECTOR_VERSION="$(node -p "require('./package.json').version")" .
+#   docker build -t airbyte/source-kaltura:0.1.0 .        (or: buildah bud -t ... .)
 #
-# (`npm run docker:build` does the same, with docker or buildah.) The two build arguments become
-# the labels io.airbyte.name and io.airbyte.version; the build fails when they are missing or
-# disagree with package.json, so a label can never drift from the package.
+# The labels io.airbyte.name and io.airbyte.version come from CONNECTOR_NAME and CONNECTOR_VERSION,
+# whose defaults below are package.json's name and version (`npm version` keeps them in step;
+# test/package/metadata.test.ts fails when they drift). `--build-arg` may still override them, but
+# the build fails when they disagree with package.json, so a label can never drift from the package.
 #
 # BASE_IMAGE: any image with `node` (an LTS release) and npm on the PATH, /bin/sh and the usual
 # sed, mkdir, chown, ln, tar and gzip: the official slim images have them all.
 ARG BASE_IMAGE=node:24-slim
+ARG CONNECTOR_NAME=airbyte/source-kaltura
+ARG CONNECTOR_VERSION=0.1.0
 
 # ---- build: dev dependencies, TypeScript, then the npm package's files with production dependencies
 FROM ${BASE_IMAGE} AS build
@@ -57,7 +58,8 @@ COPY --from=build /app/ /airbyte/integration_code/
 ENV NODE_ENV=production
 # The connector's live set is about 60 MB (a page per reader); without caps V8 lets garbage grow
 # the heap, and the young generation to 32 MB, before collecting. These keep peak RSS well under
-# 200 MB at no measured CPU cost (see BENCHMARKS.md).
+# 200 MB at no measured CPU cost (see BENCHMARKS.md). Given here, they also spare the entrypoint
+# its relaunch under the same caps (connector/util/heapCaps.ts): one process in the container.
 ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=8"
 ENV AIRBYTE_ENTRYPOINT="/usr/local/bin/node /airbyte/integration_code/connector/index.js"
 ENTRYPOINT ["/usr/local/bin/node", "/airbyte/integration_code/connector/index.js"]

@@ -35,6 +35,21 @@ function failureOf(m: any, seen: { message?: string }): void {
   else if (m.type === 'LOG' && m.log.level === 'ERROR') seen.message ??= m.log.message;
 }
 
+/**
+ * What the seeded account holds, so that the read's counts can be told apart from the account's
+ * size: the media stream holds only media entries, and Kaltura never lists deleted categories.
+ */
+function accountSummary(counts: { entries: number; categories: number }, summary: { mediaEntries: number; liveCategories: number }): string {
+  const n = (v: number): string => v.toLocaleString('en-US');
+  const others = counts.entries - summary.mediaEntries;
+  const deletedCategories = counts.categories - summary.liveCategories;
+  return (
+    `The account holds ${n(counts.entries)} entries: ${n(summary.mediaEntries)} media (clips, live streams and live channels, which the media stream reads)` +
+    `${others > 0 ? ` and ${n(others)} playlists, data entries and documents (which Kaltura's media list leaves out)` : ''}; ` +
+    `${n(counts.categories)} categories${deletedCategories > 0 ? `, ${n(deletedCategories)} of them deleted (Kaltura never lists those)` : ''}.`
+  );
+}
+
 /** Stops the demo with a message that says which step failed and why. */
 function stop(message: string): void {
   console.error(`demo stopped: ${message}`);
@@ -46,6 +61,7 @@ async function main(): Promise<void> {
   console.log(`Starting the Kaltura emulator with ${entries.toLocaleString('en-US')} entries and ${categoryCount} categories...`);
   const emulator = await startEmulator({ entries, categories: categoryCount, seed: 1 });
   try {
+    console.log(accountSummary(emulator.counts, emulator.control.summary()));
     mkdirSync(outDir, { recursive: true });
     const inRoot = relative(root, outDir);
     const shown = inRoot.startsWith('..') ? outDir : inRoot || '.';

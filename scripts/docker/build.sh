@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds the connector's Airbyte image, with the labels taken from package.json.
+# Builds the connector's Airbyte image the plain way (`docker build -t TAG .` or `buildah bud`):
+# no build arguments for the labels, which are the Dockerfile's defaults (package.json's name and
+# version; the build fails if they drifted).
 #
 #   scripts/docker/build.sh [TAG]            (npm run docker:build -- [TAG])
 #
@@ -14,7 +16,7 @@ name="airbyte/$(node -p "require('./package.json').name")"
 version="$(node -p "require('./package.json').version")"
 tag="${1:-$name:$version}"
 
-args=(--build-arg "CONNECTOR_NAME=$name" --build-arg "CONNECTOR_VERSION=$version" -f Dockerfile -t "$tag")
+args=(-t "$tag")
 if [ -n "${BASE_IMAGE:-}" ]; then args+=(--build-arg "BASE_IMAGE=$BASE_IMAGE"); fi
 
 builder="${BUILDER:-}"
@@ -25,7 +27,7 @@ if [ -z "$builder" ]; then
   fi
 fi
 
-echo "build: $builder, image $tag (io.airbyte.name=$name io.airbyte.version=$version${BASE_IMAGE:+, base $BASE_IMAGE})" >&2
+echo "build: $builder, image $tag (labels from the Dockerfile's defaults: $name $version${BASE_IMAGE:+; base $BASE_IMAGE})" >&2
 case "$builder" in
   docker) docker build "${args[@]}" . ;;
   # chroot isolation and the host's network: no daemon, no user namespaces, and RUN npm ci reaches

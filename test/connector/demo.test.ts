@@ -48,6 +48,9 @@ test('the demo writes a file and a summary line for every stream, an empty one f
   assert.ok([...counts.values()].some((n) => n === 0), `a stream has no records: ${JSON.stringify([...counts])}`);
   assert.ok([...counts.values()].some((n) => n > 0), 'and others have some');
   assert.equal(counts.get('media'), 3);
+  const account = /^The account holds (\d+) entries: (\d+) media /m.exec(run.stdout);
+  assert.ok(account, `the demo says what the account holds before the counts: ${run.stdout}`);
+  assert.equal(Number(account[2]), counts.get('media'), 'the media count it announces is the media stream\'s');
 });
 
 test('a failed check stops the demo with the reason and a non-zero exit, before any read', async () => {

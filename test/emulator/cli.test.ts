@@ -47,3 +47,45 @@ test('the fault flags reach the server: --database-error-rate 1 fails every call
     child.kill('SIGTERM');
   }
 });
+
+/** Runs main to its end (it must end by itself) and returns its exit code and output. */
+function runToEnd(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+test('a busy port is one line naming the port and the fix, without the usage text', async () => {
+  const { createServer } = await import('node:net');
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const port = (holder.address() as { port: number }).port;
+  try {
+    const run = await runToEnd(['--port', String(port), '--entries', '20', '--categories', '2']);
+    assert.equal(run.code, 1);
+    assert.equal(run.stdout, '', 'no JSON line: nothing is served');
+    const lines = run.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(lines[0]!, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use.*another --port`));
+    assert.doesNotMatch(run.stderr, /Usage:|EADDRINUSE/);
+  } finally {
+    holder.close();
+  }
+});
+
+test('a mistyped option names the mistake, then the usage (which says npm run --silent)', async () => {
+  const run = await runToEnd(['--entires', '20']);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /--entires/);
+  assert.match(run.stderr, /Usage: npm run --silent emulator -- \[options\]/);
+});

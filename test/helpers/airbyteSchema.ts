@@ -29,7 +29,12 @@ function load(): { message: ValidateFunction; catalog: ValidateFunction; connect
 }
 
 const validators = load();
-process.stderr.write(`# Airbyte messages validated against ${validators.source}\n`);
+// One line per test file; `npm test`'s reporter shows it once.
+process.stderr.write(
+  validators.connectorSpec
+    ? `# Airbyte messages validated against the official protocol schema, ${officialPath}\n`
+    : `# Airbyte messages validated against a fallback, ${validators.source}: the official protocol schema is not at ${officialPath} (the spec is then not checked against ConnectorSpecification)\n`,
+);
 
 export const airbyteSchemaSource = validators.source;
 

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { repoRoot } from '../helpers/cli.js';
@@ -38,6 +39,25 @@ test('Dockerfile: absolute ENTRYPOINT equal to AIRBYTE_ENTRYPOINT, user airbyte,
   const base = /^ARG BASE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
   assert.match(base ?? '', /^node:(\d*[02468])(\.\d+)*-(\w+-)?slim$/, 'an official Node LTS (even major) slim image');
   assert.equal(dockerfile.match(/^FROM /gm)?.length, 2, 'a build stage and a runtime stage');
+});
+
+test('Dockerfile: a plain `docker build .` labels the image with package.json\'s name and version (the build arguments\' defaults)', () => {
+  const dockerfile = read('Dockerfile');
+  const global = dockerfile.slice(0, dockerfile.indexOf('\nFROM '));
+  assert.equal(/^ARG CONNECTOR_NAME=(\S+)$/m.exec(global)?.[1], `airbyte/${pkg.name}`, 'CONNECTOR_NAME defaults to the image name (run node scripts/docker/sync-version.mjs)');
+  assert.equal(/^ARG CONNECTOR_VERSION=(\S+)$/m.exec(global)?.[1], pkg.version, 'CONNECTOR_VERSION defaults to package.json\'s version (run node scripts/docker/sync-version.mjs)');
+  const pkgScripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+  assert.match(pkgScripts.version ?? '', /sync-version\.mjs/, '`npm version` moves the defaults with the version');
+});
+
+test('Dockerfile build check: build arguments that disagree with package.json stop the build, naming both', () => {
+  const check = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [join(repoRoot, 'scripts', 'docker', 'check-build-args.mjs')], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const good = check({ CONNECTOR_NAME: `airbyte/${pkg.name}`, CONNECTOR_VERSION: pkg.version });
+  assert.equal(good.status, 0, good.stderr);
+  const stale = check({ CONNECTOR_NAME: `airbyte/${pkg.name}`, CONNECTOR_VERSION: '0.0.0-old' });
+  assert.equal(stale.status, 1);
+  assert.match(stale.stderr, new RegExp(`CONNECTOR_VERSION is "0\\.0\\.0-old" but package.json's version is ${pkg.version.replace(/\./g, '\\.')}`));
 });
 
 test('Dockerfile: no CA bundle settings (only CI\'s stand-in base image carries them, never the image users get)', () => {

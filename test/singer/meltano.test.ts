@@ -6,9 +6,9 @@ import yaml from 'js-yaml';
 import { repoRoot } from '../helpers/cli.js';
 import { capabilities } from '../../connector/protocol/singer/commands.js';
 
-/** The meltano.yml entry a user pastes, from the README. */
+/** The meltano.yml entry a user pastes, from the Singer page the README links to. */
 function meltanoEntry(): { source: string; plugin: Record<string, any> } {
-  for (const file of ['README.md']) {
+  for (const file of ['README.md', join('docs', 'singer.md')]) {
     const path = join(repoRoot, file);
     if (!existsSync(path)) continue;
     const block = [...readFileSync(path, 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => /name: tap-kaltura/.test(b));
@@ -16,7 +16,7 @@ function meltanoEntry(): { source: string; plugin: Record<string, any> } {
     const doc = yaml.load(block) as { plugins: { extractors: Array<Record<string, any>> } };
     return { source: file, plugin: doc.plugins.extractors.find((p) => p.name === 'tap-kaltura')! };
   }
-  throw new Error('no meltano.yml entry for tap-kaltura in README.md');
+  throw new Error('no meltano.yml entry for tap-kaltura in README.md or docs/singer.md');
 }
 
 test('the documented meltano.yml entry runs the tap by its executable, declares its capabilities and every setting', () => {

@@ -7,17 +7,19 @@ import { streams } from '../../connector/streams/index.js';
 import { airbyteCatalog } from '../../connector/protocol/airbyte/catalog.js';
 import { ACTION_PERMISSIONS, ROLE_READ_ONLY, isActionPermitted, stockRoles } from '../../fixtures/emulator/permissions.js';
 
-// The README's tables against the stream definitions (and the emulator's read-only role), so that
-// neither can change without the other.
+// The documentation's tables (README's streams, docs/kaltura-token.md's least-privilege recipe)
+// against the stream definitions and the emulator's read-only role, so that neither can change
+// without the other.
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+const tokenDoc = readFileSync(join(repoRoot, 'docs', 'kaltura-token.md'), 'utf8');
 
-/** The rows of the first Markdown table after `heading` whose header row is `header`. */
-function table(heading: string, header: string): string[][] {
-  const from = readme.indexOf(heading);
-  assert.ok(from >= 0, `README has "${heading}"`);
-  const lines = readme.slice(from).split('\n');
+/** The rows of the first Markdown table after `heading` in `doc` whose header row is `header`. */
+function table(heading: string, header: string, doc = readme): string[][] {
+  const from = doc.indexOf(heading);
+  assert.ok(from >= 0, `the document has "${heading}"`);
+  const lines = doc.slice(from).split('\n');
   const start = lines.findIndex((l) => l.trim() === header);
-  assert.ok(start >= 0, `README has the table "${header}" after "${heading}"`);
+  assert.ok(start >= 0, `the document has the table "${header}" after "${heading}"`);
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
@@ -77,12 +79,12 @@ test('README: category_entries says that status changes, like removals, need a f
   assert.match(row[5]!, /status changes, like removals, .*full refresh/);
 });
 
-test('README least-privilege recipe: the role the emulator enforces, and a permission for every action each stream calls', () => {
+test('docs/kaltura-token.md least-privilege recipe: the role the emulator enforces, and a permission for every action each stream calls', () => {
   const role = stockRoles().find((r) => r.id === ROLE_READ_ONLY)!;
-  const recipe = /"permissionNames": "([A-Z_,]+)"/.exec(readme);
+  const recipe = /"permissionNames": "([A-Z_,]+)"/.exec(tokenDoc);
   assert.ok(recipe, 'the AppToken section gives the userRole.add permissionNames');
   assert.deepEqual(recipe[1]!.split(',').sort(), [...role.permissions].sort(), 'the recipe is the emulator\'s read-only role (the `readOnly` token)');
-  const rows = table('### Creating an AppToken for the connector', '| stream | Kaltura actions it calls | permission of the role that allows them |');
+  const rows = table('## Creating an AppToken for the connector', '| stream | Kaltura actions it calls | permission of the role that allows them |', tokenDoc);
   assert.deepEqual(
     rows.map((r) => codes(r[0]!)[0]),
     streams.map((s) => s.name),
