@@ -4,12 +4,16 @@ import { createAjv, describeAjvErrors } from '../util/ajv.js';
 import { readPackageJson } from '../util/paths.js';
 import { readJsonFile } from '../util/files.js';
 import { ConnectorError } from '../util/errors.js';
-import { secrets } from '../util/redact.js';
+import { secrets, withoutUrlCredentials } from '../util/redact.js';
 import { isObject } from '../util/json.js';
+import type { HashType } from '../kaltura/hash.js';
 
 type Defaulted = 'service_url' | 'lookback_window_seconds' | 'page_size' | 'max_concurrency' | 'request_timeout_seconds' | 'allow_insecure_http';
-/** The config after validation: the spec's defaults are filled in, so these keys are always present. */
-export type Config = RawConfig & Required<Pick<RawConfig, Defaulted>> & { startTime?: number };
+/**
+ * The config after validation: the spec's defaults are filled in, so these keys are always present,
+ * and hash_type (accepted in any letter case) is upper-cased.
+ */
+export type Config = Omit<RawConfig, 'hash_type'> & Required<Pick<RawConfig, Defaulted>> & { hash_type?: HashType; startTime?: number };
 
 export const connectorSpec = readPackageJson('spec/spec.json') as { connectionSpecification: object } & Record<string, unknown>;
 const validate = createAjv({ useDefaults: true }).compile(connectorSpec.connectionSpecification);
@@ -20,7 +24,7 @@ export async function loadConfig(path: string, now = Date.now()): Promise<Config
 
 export function parseConfig(input: unknown, now = Date.now()): Config {
   const raw = structuredClone(input);
-  if (raw !== null && typeof raw === 'object' && typeof (raw as RawConfig).app_token === 'string') secrets.add((raw as RawConfig).app_token);
+  if (isObject(raw)) registerSecrets(raw);
   const valid = validate(raw);
   // Every problem at once: the schema's, then the checks it cannot express, on the fields it accepted.
   const schemaErrors = valid ? [] : (validate.errors ?? []);
@@ -33,10 +37,29 @@ export function parseConfig(input: unknown, now = Date.now()): Config {
       problems.push(...checkServiceUrl(config));
     }
     if (typeof config.start_date === 'string' && !flagged.has('start_date')) problems.push(...checkStartDate(config, now));
+    if (typeof config.hash_type === 'string' && !flagged.has('hash_type')) config.hash_type = config.hash_type.toUpperCase() as HashType;
   }
   if (problems.length > 0) throw new ConnectorError('config_error', `The config has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n- ${problems.join('\n- ')}`);
   if (config.start_date) config.startTime = Math.floor(Date.parse(config.start_date) / 1000);
   return config;
+}
+
+/**
+ * The token, and any password in service_url, are secrets from the moment the file is read: no
+ * message, not even one about the config itself, may print them.
+ */
+function registerSecrets(raw: Record<string, unknown>): void {
+  if (typeof raw.app_token === 'string') secrets.add(raw.app_token);
+  if (typeof raw.service_url !== 'string') return;
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(raw.service_url.trim())?.[1];
+  if (userinfo === undefined) return;
+  const password = userinfo.slice(userinfo.indexOf(':') + 1);
+  secrets.add(password);
+  try {
+    secrets.add(decodeURIComponent(password));
+  } catch {
+    // not percent-encoded: the raw form is registered
+  }
 }
 
 /**
@@ -51,6 +74,8 @@ function friendlySchemaProblems(errors: ErrorObject[], raw: unknown): string[] {
     const field = e.instancePath.split('/')[1] ?? '';
     if (field === 'service_url' && (e.keyword === 'pattern' || e.keyword === 'format')) {
       special.set(field, serviceUrlProblem(value(field)));
+    } else if (field === 'hash_type' && e.keyword === 'pattern') {
+      special.set(field, `hash_type: ${JSON.stringify(value(field))} is not a hash type; use SHA1, SHA256, SHA512 or MD5 (in any letter case), or leave it out`);
     } else if (field === 'start_date' && (e.keyword === 'pattern' || e.keyword === 'format')) {
       special.set(field, `start_date: ${JSON.stringify(value(field))} is not a date-time; use a form like 2020-01-01T00:00:00Z`);
     } else rest.push(e);
@@ -59,7 +84,8 @@ function friendlySchemaProblems(errors: ErrorObject[], raw: unknown): string[] {
 }
 
 function serviceUrlProblem(value: unknown): string {
-  const shown = JSON.stringify(value);
+  if (typeof value === 'string' && hasUserInfo(value)) return credentialsProblem;
+  const shown = withoutUrlCredentials(JSON.stringify(value));
   const fix = 'use the API host of your Kaltura account, such as https://www.kaltura.com';
   let url: URL | undefined;
   try {
@@ -73,14 +99,24 @@ function serviceUrlProblem(value: unknown): string {
   return `service_url: ${shown} is not of the form https://host[:port]; ${fix}`;
 }
 
+/** Said without the URL: quoting it would print the very password it refuses. */
+const credentialsProblem =
+  'service_url: holds a user name or password (the "user:password@" before the host), which Kaltura never uses and the connector will not send: remove it and give only the host, such as https://www.kaltura.com (the app token is the credential)';
+
+/** Whether a URL carries user info (`user:password@host`), whether or not it parses as a URL. */
+function hasUserInfo(value: string): boolean {
+  return /^\s*[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(value);
+}
+
 const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 function checkServiceUrl(config: Config): string[] {
+  if (hasUserInfo(config.service_url)) return [credentialsProblem];
   let url: URL;
   try {
     url = new URL(config.service_url);
   } catch {
-    return [`service_url: "${config.service_url}" is not a URL; use the API host, such as https://www.kaltura.com`];
+    return [`service_url: ${withoutUrlCredentials(JSON.stringify(config.service_url))} is not a URL; use the API host, such as https://www.kaltura.com`];
   }
   const loopback = loopbackHosts.has(url.hostname) || url.hostname.startsWith('127.');
   if (url.protocol === 'http:' && !loopback && !config.allow_insecure_http) {

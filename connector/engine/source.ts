@@ -1,5 +1,5 @@
 import type { KalturaClient, ListResponse } from '../kaltura/client.js';
-import { KalturaApiError } from '../kaltura/errors.js';
+import { refusedService } from '../kaltura/errorTable.js';
 import type { Filter, ListSource, StreamDefinition } from '../streams/definition.js';
 import type { KalturaObject } from './records.js';
 import type { PageDecoder } from './pageDecoder.js';
@@ -53,12 +53,7 @@ export class SourceSelector {
 
   private canFallBack(err: unknown, failed: ListSource): boolean {
     const fallback = this.def.fallbackSource;
-    return (
-      fallback !== undefined &&
-      failed !== fallback &&
-      err instanceof KalturaApiError &&
-      err.code === 'SERVICE_FORBIDDEN' &&
-      (err.args.SERVICE ?? '').toLowerCase() === `${failed.service}->list`
-    );
+    // The error table says which refusals mean "read through the fallback"; this is the service it refused.
+    return fallback !== undefined && failed !== fallback && refusedService(err) === `${failed.service}->list`;
   }
 }

@@ -1,7 +1,7 @@
 import type { AnswerDecoder, KalturaTransport, Params, SessionSource } from './transport.js';
 import type { AppTokenSession } from './session.js';
 import { KalturaApiError } from './errors.js';
-import { ksReason, unreadableSession } from './errorTable.js';
+import { actionOf, ksReason, unreadableSession } from './errorTable.js';
 import type { Logger } from '../util/logger.js';
 
 /** How many times one call may log in again after INVALID_KS before the failure is reported. */
@@ -14,8 +14,8 @@ export interface ListResponse<T = Record<string, unknown>> {
 }
 
 /**
- * Calls Kaltura with the current session. A call refused with INVALID_KS (an expired or revoked
- * KS) logs in again and is sent again unchanged: Kaltura keeps no server-side cursor, so the
+ * Calls Kaltura with the current session. A call refused with an error whose action is to re-login
+ * (INVALID_KS: an expired or revoked KS, see the error table) logs in again and is sent again unchanged: Kaltura keeps no server-side cursor, so the
  * same filter and pager give the same page, and nothing is lost or read twice.
  */
 export class KalturaClient {
@@ -40,7 +40,7 @@ export class KalturaClient {
       try {
         return await this.transport.call<T>(service, action, params, signal, source, decode);
       } catch (err) {
-        if (!(err instanceof KalturaApiError && err.code === 'INVALID_KS') || attempt >= maxRelogins) throw err;
+        if (!(err instanceof KalturaApiError) || actionOf(err) !== 'relogin' || attempt >= maxRelogins) throw err;
         // An unreadable session is quoted back whole in KSID, and never logged.
         this.log.info(`${service}.${action}: the session was refused (${ksReason(err) ?? unreadableSession}); logging in again and resending the same request`);
         if (used !== undefined) this.session.invalidate(used);

@@ -12,14 +12,19 @@ export interface ClientTuning {
   maxRetryTimeMs?: number;
 }
 
-/** `SOURCE_KALTURA_MAX_RETRY_SECONDS` bounds how long one request keeps retrying (default 10 minutes). */
-function retryTimeFromEnvironment(): number | undefined {
+/**
+ * How long one failing request may keep retrying: the config's max_retry_seconds, else the
+ * `SOURCE_KALTURA_MAX_RETRY_SECONDS` environment variable (for a cron or Meltano setup that sets it
+ * once for every config), else the transport's default (3 minutes).
+ */
+function retryTimeMs(config: Config): number | undefined {
+  if (config.max_retry_seconds !== undefined) return config.max_retry_seconds * 1000;
   const seconds = Number(process.env.SOURCE_KALTURA_MAX_RETRY_SECONDS);
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
 export function createKalturaClient(config: Config, log: Logger, tuning: ClientTuning = {}): KalturaClient {
-  const maxRetryTimeMs = retryTimeFromEnvironment();
+  const maxRetryTimeMs = retryTimeMs(config);
   const transport = new KalturaTransport({
     ...(maxRetryTimeMs ? { maxRetryTimeMs } : {}),
     serviceUrl: config.service_url,

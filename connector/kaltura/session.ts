@@ -1,7 +1,7 @@
 import type { KalturaTransport } from './transport.js';
 import { KalturaApiError } from './errors.js';
 import { ConnectorError } from '../util/errors.js';
-import { describeFailure, type FailureContext } from './errorTable.js';
+import { describeFailure, looksUpperCased, upperCasedTokenMessage, type FailureContext } from './errorTable.js';
 import { appTokenHash, hashTypes, type HashType } from './hash.js';
 import { secrets } from '../util/redact.js';
 import type { Logger } from '../util/logger.js';
@@ -164,6 +164,7 @@ export class AppTokenSession {
 
   private wrongTokenMessage(): string {
     const { appToken, appTokenId } = this.credentials;
+    if (looksUpperCased(appToken)) return upperCasedTokenMessage(appTokenId);
     const looksLikeId = appToken === appTokenId || /^\d+_[a-z0-9]{8}$/i.test(appToken);
     if (looksLikeId) {
       return `app_token holds a token id, not the token's value (INVALID_APP_TOKEN_HASH). Put the token id in app_token_id and the 32-character token value (the "token" field returned when the token was created) in app_token.`;

@@ -1,25 +1,34 @@
-import pRetry from 'p-retry';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
-import { KalturaApiError, TransportError } from './errors.js';
+import { KalturaApiError, TransportError, type AnswerSketch } from './errors.js';
 import { ConnectorError } from '../util/errors.js';
-import { isTransientCode, describeFailure } from './errorTable.js';
+import { actionOf, describeFailure, statusAction, type FailureContext } from './errorTable.js';
 import { AdaptiveLimiter } from './limiter.js';
 import type { Logger } from '../util/logger.js';
 import { packageInfo } from '../util/paths.js';
-import { answerText } from './answerText.js';
+import { answerExcerpt, answerText } from './answerText.js';
 
 export interface TransportOptions {
   serviceUrl: string;
   timeoutMs: number;
   /** Attempts after the first, for transient failures. */
   retries?: number;
-  /** Upper bound on the time one call may spend retrying. */
+  /**
+   * The most time one failing call may take, from its first attempt to giving up, backoffs and
+   * waits included (max_retry_seconds). The first attempt always has the full `timeoutMs`.
+   */
   maxRetryTimeMs?: number;
   minBackoffMs?: number;
   limiter: AdaptiveLimiter;
   log: Logger;
 }
+
+/** max_retry_seconds when neither the config nor the environment sets it. */
+export const defaultMaxRetryTimeMs = 180_000;
+/** The longest wait for a host's first answer before the run gives up on it as unreachable. */
+export const maxUnreachableMs = 90_000;
+/** A retry sent when the budget is nearly spent still gets this long to be answered. */
+const minAttemptMs = 1_000;
 
 export type Params = Record<string, unknown>;
 
@@ -47,23 +56,36 @@ const clientTag = `source-kaltura:${packageInfo.version}`;
 
 /**
  * One Kaltura API call over HTTP: the exact JSON content type (with a charset Kaltura ignores the
- * body), `format: 1`, a per-request timeout, and retries with backoff for whatever is transient.
- * With a SessionSource, each attempt takes its `ks` from it and the answer is scrubbed of that
- * session; without one, the params are sent as they are.
+ * body), `format: 1`, a per-request timeout, and retries with backoff for whatever the error table
+ * says is worth another try. With a SessionSource, each attempt takes its `ks` from it and the
+ * answer is scrubbed of that session; without one, the params are sent as they are.
+ *
+ * Time is bounded twice: one failing call gives up after `maxRetryTimeMs` (its attempts, backoffs
+ * and Retry-After waits together); and while no request of the run has had any answer from the
+ * host, it gives up after `unreachableMs` and every later call fails at once with the same
+ * message, so that a wrong or blocked host costs a minute or so, not each step's whole budget.
  */
 export class KalturaTransport {
   private readonly retries: number;
   private readonly maxRetryTimeMs: number;
+  private readonly unreachableMs: number;
   private readonly minBackoffMs: number;
   /**
    * Keep-alive connections, and undici's own request API rather than `fetch`: the same HTTP
    * client without the WHATWG stream layer, which cost ~1.5 ms of CPU per 800 KB page.
    */
   private readonly dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 30_000 });
+  /** What the run has learnt of the host: when it was first asked, whether it ever answered (any HTTP status), and whether as Kaltura. */
+  private firstSentAt: number | undefined;
+  private answered = false;
+  private kalturaSeen = false;
+  /** Set when the host never answered and the run gave up on it. */
+  private unreachable: ConnectorError | undefined;
 
   constructor(private readonly options: TransportOptions) {
     this.retries = options.retries ?? 8;
-    this.maxRetryTimeMs = options.maxRetryTimeMs ?? 10 * 60_000;
+    this.maxRetryTimeMs = options.maxRetryTimeMs ?? defaultMaxRetryTimeMs;
+    this.unreachableMs = Math.min(this.maxRetryTimeMs, maxUnreachableMs);
     this.minBackoffMs = options.minBackoffMs ?? 500;
   }
 
@@ -72,7 +94,8 @@ export class KalturaTransport {
   }
 
   /**
-   * Calls with retries for transient failures; a Kaltura error that is not transient is thrown at once.
+   * Calls with retries for transient failures; a Kaltura error that is not retried is thrown at
+   * once, for the caller to act on (re-login, fall back) or report.
    * With `session`, the answer is data read with the session it supplied; Kaltura can embed that
    * very session in URLs it returns, so it is replaced in the raw text before parsing.
    */
@@ -88,70 +111,93 @@ export class KalturaTransport {
     return this.exchange<T>(service, action, params, signal);
   }
 
-  private exchange<T>(service: string, action: string, params: Params, signal: AbortSignal | undefined, session?: SessionSource, decode?: AnswerDecoder): Promise<Answer<T>> {
-    const { limiter, log, serviceUrl } = this.options;
-    const started = performance.now();
+  private async exchange<T>(service: string, action: string, params: Params, signal: AbortSignal | undefined, session?: SessionSource, decode?: AnswerDecoder): Promise<Answer<T>> {
+    const { limiter, log } = this.options;
     let generation = 0;
     const startedIn = (g: number) => {
       generation = g;
     };
+    // The budget runs from the call's first send, not from its time queued behind the limiter.
+    let firstSent: number | undefined;
+    const deadline = () => {
+      const own = (firstSent ?? performance.now()) + this.maxRetryTimeMs;
+      return this.answered ? own : Math.min(own, (this.firstSentAt ?? performance.now()) + this.unreachableMs);
+    };
+    const send = (ks?: string) => {
+      const now = performance.now();
+      this.firstSentAt ??= now;
+      const timeoutMs = firstSent === undefined ? this.options.timeoutMs : Math.round(Math.min(this.options.timeoutMs, Math.max(minAttemptMs, deadline() - now)));
+      firstSent ??= now;
+      return this.once(service, action, params, signal, timeoutMs, ks);
+    };
     const attempt = async (): Promise<Answer<T>> => {
       let answer: RawAnswer;
-      if (!session) answer = await limiter.run(() => this.once(service, action, params, signal), startedIn);
+      if (!session) answer = await limiter.run(() => send(), startedIn);
       else {
         const ks = await session.ks();
         answer = await limiter.run(() => {
           const current = session.fresh() ?? ks;
           session.sent?.(current);
-          return this.once(service, action, params, signal, current);
+          return send(current);
         }, startedIn);
       }
       const decoded = decode ? (decode(answer.body, answer.ks) as T | undefined) : undefined;
-      if (decoded !== undefined) return { value: decoded, serverTime: answer.serverTime };
-      return { value: parseAnswer<T>(answerText(answer.body, answer.ks), service, action, serviceUrl), serverTime: answer.serverTime };
+      let value: T;
+      try {
+        value = decoded !== undefined ? decoded : parseAnswer<T>(answerText(answer.body, answer.ks), answer.contentType, service, action);
+      } catch (err) {
+        if (err instanceof KalturaApiError) this.kalturaSeen = true;
+        throw err;
+      }
+      this.kalturaSeen = true;
+      return { value, serverTime: answer.serverTime };
     };
-    return pRetry(attempt, {
-      signal,
-      retries: this.retries,
-      maxRetryTime: this.maxRetryTimeMs,
-      minTimeout: this.minBackoffMs,
-      maxTimeout: maxBackoffMs,
-      factor: backoffFactor,
-      randomize: true,
-      shouldRetry: ({ error }) => isRetryable(error),
-      onFailedAttempt: async ({ error, attemptNumber, retriesLeft, retriesConsumed }) => {
-        if (!isRetryable(error)) return;
-        if (isThrottle(error)) limiter.throttled(generation);
-        const failure = error instanceof KalturaApiError ? error.code : error.message;
-        const retryAfter = error instanceof TransportError ? error.retryAfterMs : undefined;
-        const asked = retryAfter !== undefined ? `, Kaltura asked to wait ${Math.round(retryAfter / 100) / 10} s` : '';
-        log.warn(`${service}.${action} failed (${failure}); attempt ${attemptNumber}, ${retriesLeft} retries left${isThrottle(error) ? `, concurrency now ${limiter.concurrency}` : ''}${asked}`);
-        if (retryAfter === undefined || retriesLeft <= 0) return;
-        // p-retry's own backoff follows this wait: only the part of Retry-After it does not cover is added here.
-        const remaining = this.maxRetryTimeMs - (performance.now() - started);
-        const extra = retryAfterExtraMs(retryAfter, remaining, backoffFloorMs(this.minBackoffMs, retriesConsumed));
-        if (extra > 0) await abortableSleep(extra, signal);
-      },
-    }).then(
-      (result) => {
+    for (let retriesConsumed = 0; ; retriesConsumed++) {
+      if (this.unreachable) throw this.unreachable;
+      try {
+        const result = await attempt();
         limiter.succeeded();
         return result;
-      },
-      (err: unknown) => {
-        if (isRetryable(err)) throw describeFailure(err, { service, action, serviceUrl, exhausted: true });
-        throw err;
-      },
-    );
+      } catch (err) {
+        signal?.throwIfAborted();
+        const next = actionOf(err);
+        const context: FailureContext = { service, action, serviceUrl: this.options.serviceUrl, kalturaSeen: this.kalturaSeen };
+        if (next !== 'retry' && next !== 'throttle') {
+          // Kaltura's own errors go to the caller, who may re-login or fall back; the rest is told here.
+          throw err instanceof TransportError ? describeFailure(err, context) : err;
+        }
+        if (next === 'throttle') limiter.throttled(generation);
+        const now = performance.now();
+        const left = deadline() - now;
+        const retriesLeft = this.retries - retriesConsumed;
+        if (retriesLeft <= 0 || left <= 0) {
+          throw this.giveUp(err, { ...context, exhausted: true, attempts: retriesConsumed + 1, elapsedMs: now - (firstSent ?? now), ...(left <= 0 ? { timeLimitMs: this.answered ? this.maxRetryTimeMs : this.unreachableMs } : {}) });
+        }
+        const retryAfter = err instanceof TransportError ? err.retryAfterMs : undefined;
+        const failure = err instanceof KalturaApiError ? err.code : (err as Error).message;
+        const asked = retryAfter !== undefined ? `, Kaltura asked to wait ${Math.round(retryAfter / 100) / 10} s` : '';
+        log.warn(`${service}.${action} failed (${failure}); attempt ${retriesConsumed + 1}, ${retriesLeft} retries left${next === 'throttle' ? `, concurrency now ${limiter.concurrency}` : ''}${asked}`);
+        await abortableSleep(retryWaitMs(retriesConsumed, this.minBackoffMs, retryAfter, left), signal);
+      }
+    }
+  }
+
+  /** The error a call ends with when its retries are spent; a host that never answered is given up for the run. */
+  private giveUp(err: unknown, context: FailureContext): ConnectorError {
+    const neverAnswered = !this.answered && err instanceof TransportError && (err.kind === 'timeout' || err.kind === 'network');
+    const error = describeFailure(err, { ...context, unreachable: neverAnswered });
+    if (neverAnswered) this.unreachable = error;
+    return error;
   }
 
   /**
    * One HTTP exchange, up to the bytes of an HTTP 200 answer (other statuses thrown). `ks`, a
    * session from a SessionSource, is sent with the params.
    */
-  private async once(service: string, action: string, params: Params, signal: AbortSignal | undefined, ks?: string): Promise<RawAnswer> {
+  private async once(service: string, action: string, params: Params, signal: AbortSignal | undefined, timeoutMs: number, ks?: string): Promise<RawAnswer> {
     // A request queued behind the limiter may start after its read was abandoned.
     signal?.throwIfAborted();
-    const { serviceUrl, timeoutMs } = this.options;
+    const { serviceUrl } = this.options;
     const url = `${serviceUrl}/api_v3/service/${service}/action/${action}`;
     const requestBody = JSON.stringify(ks === undefined ? { ...params, format: 1, clientTag } : { ...params, ks, format: 1, clientTag });
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -168,6 +214,7 @@ export class KalturaTransport {
       signal?.throwIfAborted();
       throw networkFailure(err, timeoutMs, '');
     }
+    this.answered = true;
     let body: Buffer;
     try {
       const chunks: Buffer[] = [];
@@ -178,14 +225,13 @@ export class KalturaTransport {
       throw networkFailure(err, timeoutMs, 'the answer was cut off', response.statusCode);
     }
     const status = response.statusCode;
+    const contentType = header(response.headers['content-type']);
     if (status !== 200) {
-      if (isRetryableStatus(status)) {
-        throw new TransportError('status', `HTTP ${status}`, { status, retryAfterMs: retryAfterMs(response.headers['retry-after']) });
-      }
-      throw unexpectedStatus(service, action, serviceUrl, status, header(response.headers.location), url);
+      const answer = sketch(status, contentType, answerText(body, ks));
+      throw new TransportError('status', `HTTP ${status}`, { answer, retryAfterMs: retryAfterMs(response.headers['retry-after']), location: header(response.headers.location) });
     }
     const date = Date.parse(header(response.headers.date) ?? '');
-    return { body, ks, serverTime: Number.isNaN(date) ? undefined : date / 1000 };
+    return { body, ks, contentType, serverTime: Number.isNaN(date) ? undefined : date / 1000 };
   }
 }
 
@@ -194,6 +240,7 @@ interface RawAnswer {
   body: Buffer;
   /** The session it was read with (to scrub from it). */
   ks: string | undefined;
+  contentType: string | undefined;
   serverTime: number | undefined;
 }
 
@@ -208,45 +255,30 @@ const backoffFactor = 2;
 /** The longest Retry-After honoured for one wait. */
 const maxRetryAfterMs = 60_000;
 
-/** The shortest backoff p-retry waits after `retriesConsumed` retries (randomize multiplies it by 1 to 2). */
-export function backoffFloorMs(minBackoffMs: number, retriesConsumed: number): number {
-  return Math.min(minBackoffMs * backoffFactor ** retriesConsumed, maxBackoffMs);
-}
-
 /**
- * What to wait, on top of p-retry's backoff, for a `Retry-After`: the server's wait (at most a
- * minute, and never past the retry budget left) less the backoff p-retry waits anyway, so the
- * retry comes once Retry-After has passed, not Retry-After plus a backoff.
+ * The wait before the next attempt: exponential backoff with jitter (`random` in [0, 1) stretches
+ * it up to twice), or the server's Retry-After when that is longer (at most a minute), never past
+ * the `leftMs` of the call's budget.
  */
-export function retryAfterExtraMs(retryAfterMs: number, remainingBudgetMs: number, backoffFloor: number): number {
-  const wait = Math.min(retryAfterMs, maxRetryAfterMs, Math.max(0, remainingBudgetMs));
-  return Math.max(0, wait - backoffFloor);
+export function retryWaitMs(retriesConsumed: number, minBackoffMs: number, retryAfter: number | undefined, leftMs: number, random = Math.random()): number {
+  const backoff = Math.min(minBackoffMs * backoffFactor ** retriesConsumed * (1 + random), maxBackoffMs);
+  const wait = retryAfter !== undefined ? Math.max(backoff, Math.min(retryAfter, maxRetryAfterMs)) : backoff;
+  return Math.round(Math.max(0, Math.min(wait, leftMs)));
 }
 
-/** 408, 429 and 5xx come from overloaded servers and proxies in front of Kaltura: worth another try. */
+/** 408, 429 and most 5xx come from overloaded servers and proxies in front of Kaltura: worth another try. */
 export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || (status >= 500 && status <= 599);
+  return status >= 200 && status !== 200 && statusAction(status) !== 'fail';
 }
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Kaltura answers every call with HTTP 200, errors included: any other status that is not retried is not Kaltura's. */
-function unexpectedStatus(service: string, action: string, serviceUrl: string, status: number, location: string | undefined, url: string): ConnectorError {
-  let redirect = '';
-  if (status >= 300 && status < 400 && location) {
-    try {
-      redirect = `; it redirects to ${new URL(location, url).origin}, which may be the host to put in service_url`;
-    } catch {
-      redirect = '';
-    }
-  }
-  return new ConnectorError(
-    'config_error',
-    `${service}.${action}: ${serviceUrl} answered HTTP ${status}, which the Kaltura API never does (it answers every call with HTTP 200, errors included)${redirect}. Check that service_url is your Kaltura API host, such as https://www.kaltura.com, with no path, and that no proxy in between refuses the request.`,
-    `HTTP ${status} from ${url}`,
-  );
+function sketch(status: number, contentType: string | undefined, text: string): AnswerSketch {
+  const type = contentType?.split(';')[0]?.trim();
+  const excerpt = answerExcerpt(text.slice(0, 65_536));
+  return { status, ...(type ? { contentType: type } : {}), ...(excerpt ? { excerpt } : {}) };
 }
 
 function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -265,32 +297,35 @@ function isHtml(trimmed: string): boolean {
   return /^(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i.test(trimmed);
 }
 
-function notKaltura(service: string, action: string, serviceUrl: string, what: string, text: string): ConnectorError {
-  return new ConnectorError(
-    'config_error',
-    `${service}.${action}: the answer from ${serviceUrl} ${what} is not a Kaltura API answer. Check that service_url points at the Kaltura API host (such as https://www.kaltura.com), not a web page, a portal or a proxy's login page.`,
-    text.slice(0, 200),
-  );
+/**
+ * Whether text that JSON.parse refused is a JSON document cut short (a connection that broke
+ * mid-body: worth another try) rather than something that is not JSON at all: it opens as a JSON
+ * object or array, and the parser ran out of text rather than meeting a wrong character.
+ */
+export function isCutJson(text: string, parseError: unknown): boolean {
+  if (!/^\s*[{[]/.test(text)) return false;
+  const message = parseError instanceof Error ? parseError.message : '';
+  if (/end of JSON input/i.test(message)) return true;
+  const position = /at position (\d+)/.exec(message)?.[1];
+  return position !== undefined && Number(position) >= text.length;
 }
 
-function parseAnswer<T>(text: string, service: string, action: string, serviceUrl: string): T {
+function foreign(what: string, status: number, contentType: string | undefined, text: string): TransportError {
+  return new TransportError('foreign', what, { answer: sketch(status, contentType, text) });
+}
+
+function parseAnswer<T>(text: string, contentType: string | undefined, service: string, action: string): T {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('<')) {
-    if (isKalturaXml(trimmed)) {
-      throw new ConnectorError(
-        'system_error',
-        `${service}.${action}: Kaltura answered XML instead of JSON, which means it ignored the JSON request body. Something between this connector and ${serviceUrl} (a proxy?) changed the request's Content-Type; it must reach Kaltura as exactly "application/json".`,
-        trimmed.slice(0, 200),
-      );
-    }
-    throw notKaltura(service, action, serviceUrl, isHtml(trimmed) ? '(an HTML page)' : '(markup, not JSON)', trimmed);
+    if (isKalturaXml(trimmed)) throw new TransportError('xml', 'Kaltura answered XML instead of JSON', { answer: sketch(200, contentType, trimmed) });
+    throw foreign(isHtml(trimmed) ? 'an HTML page' : 'markup, not JSON', 200, contentType, trimmed);
   }
   let answer: unknown;
   try {
     answer = JSON.parse(text);
-  } catch {
-    // An HTTP 200 with half a JSON document is a connection cut mid-body: worth another try.
-    throw new TransportError('cut', `the answer was cut off: not complete JSON (${text.length} bytes)`);
+  } catch (err) {
+    if (isCutJson(text, err)) throw new TransportError('cut', `the answer was cut off: not complete JSON (${text.length} bytes)`);
+    throw foreign(text.trim() === '' ? 'an empty answer' : 'text, not JSON', 200, contentType, text);
   }
   if (answer !== null && typeof answer === 'object' && !Array.isArray(answer)) {
     const object = answer as Record<string, unknown>;
@@ -302,16 +337,7 @@ function parseAnswer<T>(text: string, service: string, action: string, serviceUr
   } else if (answer !== null && typeof answer !== 'object') {
     return answer as T; // system.getTime and a few actions answer a bare value
   }
-  throw notKaltura(service, action, serviceUrl, '(JSON of another kind)', text);
-}
-
-export function isRetryable(err: unknown): boolean {
-  if (err instanceof TransportError) return true;
-  return err instanceof KalturaApiError && isTransientCode(err.code);
-}
-
-function isThrottle(err: unknown): boolean {
-  return (err instanceof TransportError && err.status === 429) || (err instanceof KalturaApiError && err.code === 'ACTION_BLOCKED');
+  throw foreign('JSON of another kind', 200, contentType, text);
 }
 
 function networkFailure(err: unknown, timeoutMs: number, prefix: string, status?: number): TransportError {

@@ -19,10 +19,22 @@ export class SecretRegistry {
   }
 
   redact(text: string): string {
-    if (this.secrets.length === 0) return text;
+    const scrubbed = withoutUrlCredentials(text);
+    if (this.secrets.length === 0) return scrubbed;
     this.pattern ??= new RegExp([...this.secrets].sort((a, b) => b.length - a.length).map(escape).join('|'), 'g');
-    return text.replace(this.pattern, '***');
+    return scrubbed.replace(this.pattern, '***');
   }
+}
+
+/** `scheme://user:password@` in a URL; the user info stops at the characters a URL's host part cannot hold before it. */
+const urlCredentials = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>\\]+@/gi;
+
+/**
+ * `text` with the user info of every URL in it replaced (`https://***@host`): a URL may carry a
+ * user name and password (config values, proxies' redirects), and none may be printed.
+ */
+export function withoutUrlCredentials(text: string): string {
+  return text.includes('@') ? text.replace(urlCredentials, '$1***@') : text;
 }
 
 function escape(s: string): string {

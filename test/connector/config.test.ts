@@ -70,3 +70,27 @@ test('missing required fields are all named', () => {
   const message = problemOf({ service_url: 'https://www.kaltura.com' });
   for (const field of ['partner_id', 'app_token_id', 'app_token']) assert.match(message, new RegExp(`${field}: is required`));
 });
+
+test('hash_type is accepted in any letter case, and used upper-cased', () => {
+  for (const spelling of ['sha256', 'Sha256', 'SHA256', 'sHa256']) assert.equal(parseConfig({ ...base, hash_type: spelling }).hash_type, 'SHA256', spelling);
+  assert.equal(parseConfig({ ...base, hash_type: 'md5' }).hash_type, 'MD5');
+  assert.match(problemOf({ ...base, hash_type: 'SHA-256' }), /hash_type: "SHA-256" is not a hash type; use SHA1, SHA256, SHA512 or MD5 \(in any letter case\)/);
+});
+
+test('a service_url with a user name or password is refused without printing them', () => {
+  const password = 's3cr3tpw-config';
+  for (const url of [`http://user:${password}@127.0.0.1:8080`, `https://user:${password}@api.kaltura.example`, `https://user:${password}@api.kaltura.example/api_v3`, `https://:${password}@api.kaltura.example`, `http://us er:${password}@host`]) {
+    const message = problemOf({ ...base, service_url: url });
+    assert.match(message, /service_url: holds a user name or password/, url);
+    assert.match(message, /remove it and give only the host/, url);
+    assert.ok(!message.includes(password), `${url}: the password is not printed`);
+    assert.ok(!/@(127|api|host)/.test(message), `${url}: nor the URL`);
+  }
+  assert.match(problemOf({ ...base, service_url: 'https://operator@api.kaltura.example' }), /holds a user name or password/);
+});
+
+test('max_retry_seconds is optional and bounded', () => {
+  assert.equal(parseConfig(base).max_retry_seconds, undefined, 'no default in the config: the environment or the built-in 180 s apply');
+  assert.equal(parseConfig({ ...base, max_retry_seconds: 30 }).max_retry_seconds, 30);
+  assert.match(problemOf({ ...base, max_retry_seconds: 0 }), /max_retry_seconds: must be >= 1/);
+});

@@ -336,3 +336,31 @@ test('HTTP 404 at service_url is a config problem naming the URL, sent once', as
     site.close();
   }
 });
+
+test('a token value pasted upper-cased is said to be upper-cased, and neither form of it is printed', async () => {
+  const t = fx.emulator.tokens.admin!;
+  const upper = t.token.toUpperCase();
+  assert.notEqual(upper, t.token, 'the emulator token has letters');
+  for (const hashType of [t.hashType, undefined]) {
+    const run = await runConnector(['check', '--config', tokenConfig('admin', { app_token: upper, hash_type: hashType })]);
+    const [status] = ofType(run.messages, 'CONNECTION_STATUS');
+    assert.equal(status?.connectionStatus.status, 'FAILED');
+    assert.match(status!.connectionStatus.message, /^app_token looks upper-cased/);
+    assert.match(status!.connectionStatus.message, /Kaltura token values are 32 lower-case hex characters: paste it as Kaltura shows it/);
+    for (const form of [upper, t.token]) assert.ok(!(run.stdout + run.stderr).toLowerCase().includes(form.toLowerCase().slice(0, 8)), 'no part of the token is printed');
+  }
+  const read = await runConnector(['read', '--config', tokenConfig('admin', { app_token: upper }), '--catalog', fx.catalog([['categories', 'full_refresh']])]);
+  assert.notEqual(read.code, 0);
+  const [error] = ofType(read.messages, 'TRACE').filter((m) => m.trace.type === 'ERROR');
+  assert.equal(error?.trace.error.failure_type, 'config_error');
+  assert.match(error!.trace.error.message, /looks upper-cased/);
+});
+
+test('hash_type is accepted in any letter case', async () => {
+  const t = fx.emulator.tokens.admin!;
+  for (const spelling of [t.hashType.toLowerCase(), t.hashType.charAt(0) + t.hashType.slice(1).toLowerCase()]) {
+    const { status, logs } = await checkStatus(tokenConfig('admin', { hash_type: spelling }));
+    assert.equal(status, 'SUCCEEDED', spelling);
+    assert.ok(!logs.some((l) => /Set hash_type to/.test(l)), `${spelling}: the configured hash type was used, not detected`);
+  }
+});

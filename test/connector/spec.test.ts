@@ -35,7 +35,7 @@ test('spec prints one valid SPEC message that marks the token secret and uses on
 
 test('a config with several mistakes gets one message naming every bad field, without a stack trace', async () => {
   const dir = tempDir();
-  const config = writeJson(dir, 'config.json', { partner_id: 'abc', app_token: 'x', page_size: 900, hash_type: 'sha1', start_date: 'yesterday', colour: 'blue' });
+  const config = writeJson(dir, 'config.json', { partner_id: 'abc', app_token: 'x', page_size: 900, hash_type: 'SHA-1', start_date: 'yesterday', colour: 'blue' });
   const run = await runConnector(['check', '--config', config]);
   assert.equal(run.code, 0, 'check exits 0 even when it fails');
   const [status] = ofType(run.messages, 'CONNECTION_STATUS');

@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeFailure, isTransientCode, permissionFor, type FailureContext } from '../../connector/kaltura/errorTable.js';
-import { KalturaApiError, TransportError } from '../../connector/kaltura/errors.js';
+import { actionOf, describeFailure, isTransientCode, looksUpperCased, permissionFor, refusedService, statusAction, upperCasedTokenMessage, type Action, type FailureContext } from '../../connector/kaltura/errorTable.js';
+import { KalturaApiError, TransportError, kalturaCodes, type KalturaCode } from '../../connector/kaltura/errors.js';
 import { ConnectorError, type FailureType } from '../../connector/util/errors.js';
 
 const url = 'https://api.region.kaltura.example';
@@ -113,4 +113,105 @@ test('the permission that grants each action follows the emulator\'s permission 
 test('a ConnectorError passes through unchanged', () => {
   const original = new ConnectorError('config_error', 'already said');
   assert.equal(describeFailure(original, ctx), original);
+});
+
+test('the table holds the action for every known code: what the transport, the client and the source do about it', () => {
+  const expected: Record<KalturaCode, Action> = {
+    INVALID_WIDGET_ID: 'fail',
+    APP_TOKEN_ID_NOT_FOUND: 'fail',
+    APP_TOKEN_NOT_ACTIVE: 'fail',
+    APP_TOKEN_EXPIRED: 'fail',
+    INVALID_APP_TOKEN_HASH: 'fail',
+    SERVICE_FORBIDDEN: 'fallback',
+    SERVICE_FORBIDDEN_CONTENT_BLOCKED: 'fail',
+    USER_BLOCKED: 'fail',
+    SERVICE_DOES_NOT_EXISTS: 'fail',
+    ACTION_DOES_NOT_EXISTS: 'fail',
+    MISSING_KS: 'fail',
+    INVALID_KS: 'relogin',
+    QUERY_EXCEEDED_MAX_MATCHES_ALLOWED: 'fail',
+    MUST_FILTER_ON_ENTRY_OR_CATEGORY: 'fail',
+    ACTION_BLOCKED: 'throttle',
+    INTERNAL_SERVERL_ERROR: 'retry',
+    INTERNAL_SERVER_ERROR: 'retry',
+    INTERNAL_DATABASE_ERROR: 'retry',
+  };
+  for (const code of kalturaCodes) assert.equal(actionOf(api(code)), expected[code], code);
+  assert.equal(actionOf(api('SOME_NEW_CODE')), 'fail', 'an unknown code is reported, not retried');
+  assert.equal(actionOf(new TypeError('x')), 'fail');
+});
+
+test('transport failures have their action too: overloads are retried, a server that is not Kaltura is reported at once', () => {
+  const status = (n: number) => actionOf(new TransportError('status', `HTTP ${n}`, { status: n }));
+  assert.equal(status(429), 'throttle');
+  for (const n of [408, 500, 502, 503, 504, 599]) assert.equal(status(n), 'retry', `HTTP ${n}`);
+  for (const n of [301, 400, 401, 403, 404, 405, 501, 505]) assert.equal(status(n), 'fail', `HTTP ${n}`);
+  assert.equal(statusAction(501), 'fail', 'Not Implemented is a server refusing the request, never an overload');
+  for (const kind of ['timeout', 'network', 'cut'] as const) assert.equal(actionOf(new TransportError(kind, kind)), 'retry', kind);
+  assert.equal(actionOf(new TransportError('foreign', 'text, not JSON')), 'fail');
+  assert.equal(actionOf(new TransportError('xml', 'XML')), 'fail');
+});
+
+test('a refusal that may fall back names the refused service; other errors name none', () => {
+  assert.equal(refusedService(forbidden('media')), 'media->list');
+  assert.equal(refusedService(api('SERVICE_FORBIDDEN', { SERVICE: 'MEDIA->LIST' })), 'media->list', 'as Kaltura spells it, in any case');
+  assert.equal(refusedService(api('SERVICE_FORBIDDEN_CONTENT_BLOCKED', { SERVICE: 'media->list' })), undefined);
+  assert.equal(refusedService(api('INVALID_KS')), undefined);
+  assert.equal(refusedService(new Error('SERVICE_FORBIDDEN')), undefined);
+});
+
+test('a server that is not Kaltura is said so, with what it answered, and not blamed on Kaltura', () => {
+  const cases = [
+    new TransportError('status', 'HTTP 501', { answer: { status: 501, contentType: 'text/html', excerpt: '501 Not Implemented' } }),
+    new TransportError('status', 'HTTP 405', { answer: { status: 405, contentType: 'text/plain', excerpt: 'Method Not Allowed' } }),
+    new TransportError('status', 'HTTP 404', { answer: { status: 404 } }),
+    new TransportError('foreign', 'text, not JSON', { answer: { status: 200, contentType: 'text/plain', excerpt: 'hello' } }),
+  ];
+  for (const err of cases) {
+    const error = describeFailure(err, { ...ctx, service: 'session', action: 'startWidgetSession' });
+    assert.equal(error.failureType, 'config_error', err.message);
+    assert.match(error.message, /service_url does not point at a Kaltura API/);
+    assert.match(error.message, new RegExp(`HTTP ${err.status}`));
+    if (err.answer?.contentType) assert.ok(error.message.includes(`${err.answer.contentType}: ${JSON.stringify(err.answer.excerpt)}`), error.message);
+    else assert.match(error.message, /no content type, empty/);
+    assert.doesNotMatch(error.message, /contact Kaltura support|kept failing|cut off/);
+  }
+});
+
+test('a 5xx from a host that never answered as Kaltura names both causes; after Kaltura answered, it is Kaltura failing', () => {
+  const err = new TransportError('status', 'HTTP 503', { answer: { status: 503, contentType: 'text/html', excerpt: 'Service Unavailable' } });
+  const never = describeFailure(err, { ...exhausted, kalturaSeen: false }).message;
+  assert.match(never, /has not given one Kaltura API answer in this run; it answered HTTP 503 \(text\/html: "Service Unavailable"\)/);
+  assert.match(never, /service_url does not point at a Kaltura API/);
+  assert.doesNotMatch(never, /contact Kaltura support/);
+  assert.match(describeFailure(err, { ...exhausted, kalturaSeen: true }).message, /Kaltura or a load balancer in front of .* is failing/);
+});
+
+test('a host that never answered is "cannot be reached", with the last failure and the limit that ended the wait', () => {
+  const refused = describeFailure(new TransportError('network', 'network error ECONNREFUSED'), { ...exhausted, unreachable: true, attempts: 6, elapsedMs: 90_400, timeLimitMs: 90_000 });
+  assert.equal(refused.failureType, 'config_error', 'nobody listens there: the config names the wrong host or port');
+  assert.match(refused.message, /^https:\/\/api\.region\.kaltura\.example cannot be reached: media\.list got no answer \(6 attempts in 90 s\), the last attempt: network error ECONNREFUSED/);
+  assert.match(refused.message, /has not answered once within 90 s/);
+  const silent = describeFailure(new TransportError('timeout', 'no answer within 60 s'), { ...exhausted, unreachable: true, attempts: 2, elapsedMs: 90_000, timeLimitMs: 90_000 });
+  assert.equal(silent.failureType, 'transient_error');
+  assert.match(silent.message, /cannot be reached/);
+  assert.match(silent.message, /request_timeout_seconds/);
+});
+
+test('a call that ran out of time says how long it tried and which setting bounds it', () => {
+  const error = describeFailure(api('INTERNAL_DATABASE_ERROR'), { ...exhausted, attempts: 7, elapsedMs: 180_300, timeLimitMs: 180_000 });
+  assert.match(error.message, /\(INTERNAL_DATABASE_ERROR\) after every retry \(7 attempts in 180 s, the max_retry_seconds limit of 180 s\)/);
+});
+
+test('an upper-cased token value is recognised, and the message never quotes it', () => {
+  const token = '0123456789abcdef0123456789abcdef';
+  assert.equal(looksUpperCased(token.toUpperCase()), true);
+  assert.equal(looksUpperCased('0123456789ABCDEF0123456789abcdef'), true, 'partly upper-cased');
+  assert.equal(looksUpperCased(token), false);
+  assert.equal(looksUpperCased('0'.repeat(32)), false, 'no letters: nothing to say about their case');
+  assert.equal(looksUpperCased('0_o7l19k80'), false);
+  const message = upperCasedTokenMessage('0_o7l19k80');
+  assert.match(message, /^app_token looks upper-cased/);
+  assert.match(message, /Kaltura token values are 32 lower-case hex characters: paste it as Kaltura shows it/);
+  assert.ok(!message.toLowerCase().includes(token.slice(0, 6)));
 });

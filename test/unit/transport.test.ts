@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KalturaTransport, backoffFloorMs, isRetryableStatus, retryAfterExtraMs } from '../../connector/kaltura/transport.js';
+import { KalturaTransport, isCutJson, isRetryableStatus, retryWaitMs } from '../../connector/kaltura/transport.js';
 import { AdaptiveLimiter } from '../../connector/kaltura/limiter.js';
 import { ConnectorError } from '../../connector/util/errors.js';
 import { Logger } from '../../connector/util/logger.js';
@@ -198,16 +198,16 @@ test('a Retry-After longer than the retry budget left is cut to it', { timeout: 
   }
 });
 
-test('Retry-After and p-retry\'s backoff are not added up', () => {
-  // The extra wait is Retry-After less the backoff p-retry waits anyway.
-  assert.equal(retryAfterExtraMs(1_000, 600_000, 500), 500);
-  assert.equal(retryAfterExtraMs(1_000, 600_000, 4_000), 0, 'a longer backoff covers it');
-  assert.equal(retryAfterExtraMs(120_000, 600_000, 500), 59_500, 'at most a minute');
-  assert.equal(retryAfterExtraMs(30_000, 2_000, 500), 1_500, 'never past the budget left');
-  assert.equal(retryAfterExtraMs(30_000, -5, 500), 0);
-  assert.equal(backoffFloorMs(500, 0), 500);
-  assert.equal(backoffFloorMs(500, 3), 4_000);
-  assert.equal(backoffFloorMs(500, 20), 30_000, 'the backoff is capped');
+test('the wait before a retry: the backoff, or Retry-After when longer (at most a minute), never past the budget left', () => {
+  assert.equal(retryWaitMs(0, 500, undefined, 600_000, 0), 500);
+  assert.equal(retryWaitMs(3, 500, undefined, 600_000, 0), 4_000);
+  assert.equal(retryWaitMs(3, 500, undefined, 600_000, 0.5), 6_000, 'jitter stretches it');
+  assert.equal(retryWaitMs(20, 500, undefined, 600_000, 0), 30_000, 'the backoff is capped');
+  assert.equal(retryWaitMs(0, 500, 1_000, 600_000, 0), 1_000, 'Retry-After and the backoff are not added up');
+  assert.equal(retryWaitMs(3, 500, 1_000, 600_000, 0), 4_000, 'a longer backoff covers Retry-After');
+  assert.equal(retryWaitMs(0, 500, 120_000, 600_000, 0), 60_000, 'at most a minute');
+  assert.equal(retryWaitMs(0, 500, 30_000, 2_000, 0), 2_000, 'never past the budget left');
+  assert.equal(retryWaitMs(0, 500, 30_000, -5, 0), 0);
 });
 
 test('a request that gets no answer ends at the per-request timeout, and is retried', async () => {
@@ -266,6 +266,130 @@ test('the server\'s clock comes from the answer\'s Date header', async () => {
   try {
     const { serverTime } = await transport(s.url).callWithServerTime('media', 'list', {});
     assert.equal(serverTime, Date.parse(date) / 1000);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a web server that is not Kaltura (501, 405, 404, HTML or not) is said so with what it answered, sent once', async () => {
+  const pages: Array<[number, string, string, RegExp]> = [
+    [501, 'text/html', '<html><head><title>501 Not Implemented</title></head><body><h1>Not Implemented</h1></body></html>', /HTTP 501 \(text\/html: "501 Not Implemented"\)/],
+    [405, 'text/plain', 'Method Not Allowed', /HTTP 405 \(text\/plain: "Method Not Allowed"\)/],
+    [404, 'text/html; charset=utf-8', '<!DOCTYPE html>\n<html><body>\n  <p>The page   you asked for</p>\n</body></html>', /HTTP 404 \(text\/html: "The page you asked for"\)/],
+  ];
+  for (const [status, type, body, named] of pages) {
+    const s = await stub((_req, res) => send(res, status, body, { 'Content-Type': type }));
+    try {
+      const warnings: string[] = [];
+      const error = await failure(transport(s.url, { retries: 5, warnings }).call('session', 'startWidgetSession', {}));
+      assert.equal(error.failureType, 'config_error');
+      assert.match(error.message, /service_url does not point at a Kaltura API/);
+      assert.match(error.message, named);
+      assert.doesNotMatch(error.message, /contact Kaltura support|load balancer/);
+      assert.equal(s.arrivals.length, 1, `HTTP ${status} sent once`);
+      assert.deepEqual(warnings, []);
+    } finally {
+      await s.close();
+    }
+  }
+});
+
+test('an HTTP 200 that is not JSON is not a cut answer: said at once, not retried', async () => {
+  for (const [type, body, what] of [['text/plain', 'Hello from nginx', /text, not JSON/], ['application/json', 'OK', /text, not JSON/], ['text/plain', '', /an empty answer/]] as const) {
+    const s = await stub((_req, res) => send(res, 200, body, { 'Content-Type': type }));
+    try {
+      const error = await failure(transport(s.url, { retries: 5 }).call('system', 'getTime', {}));
+      assert.equal(error.failureType, 'config_error');
+      assert.match(error.message, /service_url does not point at a Kaltura API: the answer from .* is not a Kaltura API answer/);
+      assert.match(error.message, what);
+      assert.ok(error.message.includes(type.split(';')[0]!), 'names the content type');
+      assert.doesNotMatch(error.message, /cut off/);
+      assert.equal(s.arrivals.length, 1, `${JSON.stringify(body)} sent once`);
+    } finally {
+      await s.close();
+    }
+  }
+});
+
+test('JSON cut short is told from text that is not JSON', () => {
+  const parseError = (text: string) => {
+    try {
+      JSON.parse(text);
+    } catch (err) {
+      return err;
+    }
+    assert.fail(`${text} parsed`);
+  };
+  for (const cut of [ok.slice(0, 25), ok.slice(0, 1), '{"objects":[{"id":"0_a"},{"id":"0_b', '[1,2', '{"a":12.', '{"a":tr']) assert.equal(isCutJson(cut, parseError(cut)), true, cut);
+  for (const other of ['Hello', 'OK', '{"a":1}x', '{a:1}', '<html>', 'null null']) assert.equal(isCutJson(other, parseError(other)), false, other);
+});
+
+test('what a foreign server answered is quoted without the secrets it may echo', async () => {
+  const { secrets } = await import('../../connector/util/redact.js');
+  const token = 'feedfacefeedfacefeedfacefeedface';
+  secrets.add(token);
+  const s = await stub((_req, res) => send(res, 404, `no route for token ${token} from http://user:pw@proxy.example`, { 'Content-Type': 'text/plain' }));
+  try {
+    const error = await failure(transport(s.url).call('media', 'list', {}));
+    assert.match(error.message, /HTTP 404/);
+    assert.ok(!error.message.includes(token) && !error.message.includes('user:pw'), error.message);
+  } finally {
+    await s.close();
+  }
+});
+
+test('one failing call gives up when its time is spent, however many retries are left, and says which limit ended it', async () => {
+  const s = await stub((_req, res) => send(res, 503, 'busy', { 'Content-Type': 'text/plain' }));
+  try {
+    const error = await failure(transport(s.url, { retries: 1_000, maxRetryTimeMs: 1_500, minBackoffMs: 100 }).call('media', 'list', {}));
+    assert.equal(error.failureType, 'transient_error');
+    assert.match(error.message, /kept failing \(HTTP 503\) after every retry \(\d+ attempts in [\d.]+ s, the max_retry_seconds limit of 1\.5 s\)/);
+    assert.ok(s.arrivals.length < 1_000, 'the time limit, not the retry count, ended it');
+  } finally {
+    await s.close();
+  }
+});
+
+test('a host that never answers is given up as unreachable, and the run sends nothing more to it', async () => {
+  const s = await stub(() => {
+    /* never answers */
+  });
+  try {
+    const t = transport(s.url, { timeoutMs: 300, retries: 1_000, maxRetryTimeMs: 1_500 });
+    const first = await failure(t.call('system', 'getTime', {}));
+    assert.match(first.message, new RegExp(`^${s.url.replace(/\./g, '\\.')} cannot be reached: system\\.getTime got no answer`));
+    assert.match(first.message, /no request of this run has had an answer from it/);
+    assert.match(first.message, /has not answered once within 1\.5 s/);
+    const sent = s.arrivals.length;
+    // The next step (the login) is not retried all over again: it fails at once with the same message.
+    const second = await failure(t.call('session', 'startWidgetSession', {}));
+    assert.equal(second.message, first.message);
+    assert.equal(s.arrivals.length, sent, 'nothing more was sent');
+  } finally {
+    await s.close();
+  }
+});
+
+test('a closed port is "cannot be reached", a config_error', async () => {
+  const s = await stub(() => undefined);
+  const url = s.url;
+  await s.close();
+  const error = await failure(transport(url, { retries: 1_000, maxRetryTimeMs: 1_000 }).call('session', 'startWidgetSession', {}));
+  assert.equal(error.failureType, 'config_error');
+  assert.match(error.message, /cannot be reached: .*ECONNREFUSED/);
+  assert.match(error.message, /right host and port/);
+});
+
+test('a host that has answered is not "unreachable" when it stops answering: the call fails on its own budget', async () => {
+  const s = await stub((_req, res, i) => {
+    if (i === 0) send(res, 200, ok);
+  });
+  try {
+    const t = transport(s.url, { timeoutMs: 300, retries: 2 });
+    await t.call('media', 'list', {});
+    const error = await failure(t.call('media', 'list', {}));
+    assert.match(error.message, /media\.list kept failing \(no answer within 0 s\) after every retry|media\.list kept failing \(no answer within/);
+    assert.doesNotMatch(error.message, /cannot be reached/);
   } finally {
     await s.close();
   }
