@@ -194,7 +194,10 @@ async function syncStream(reading: StreamReading, listener: SyncListener, log: L
   const checkpoint = async () => {
     // A state never moves past invalid rows: they are read again next time.
     if (!incremental || invalid > 0) return;
-    await listener.checkpoint(def.name, makeState(def, done.coverage()), sinceCheckpoint);
+    // A state that claims nothing (a first per-parent pass not yet complete) is no state: readState would refuse it.
+    const coverage = done.coverage();
+    if (coverage.mark === undefined && coverage.slices.list().length === 0) return;
+    await listener.checkpoint(def.name, makeState(def, coverage), sinceCheckpoint);
     sinceCheckpoint = 0;
   };
   try {

@@ -5,6 +5,7 @@ import { readChain } from './chain.js';
 import { checkChain, deliveryRatio, type ChainSpec } from './reference.js';
 import { buildPartner, T0, type Scenario, type StreamKind } from './scenario.js';
 import { makeState } from '../../connector/engine/state.js';
+import { RangeSet } from '../../connector/engine/ranges.js';
 import type { TieOrder } from './fakeTable.js';
 
 // The engine against the naive reference over generated tables: ties, a second crowded past what
@@ -58,7 +59,7 @@ async function holds(kind: StreamKind, scenario: Scenario): Promise<void> {
   const mode = scenario.fullRefresh ? 'full_refresh' : 'incremental';
   const startTime = scenario.startAt === undefined ? undefined : T0 + scenario.startAt;
   const spec: ChainSpec = { def, table, mode, lookbackSeconds: scenario.lookback, startTime };
-  const state = scenario.stateAt === undefined || mode === 'full_refresh' ? undefined : makeState(def, T0 + scenario.stateAt);
+  const state = scenario.stateAt === undefined || mode === 'full_refresh' ? undefined : makeState(def, { mark: T0 + scenario.stateAt, slices: new RangeSet() });
   const settings = { pageSize: scenario.pageSize, readers: scenario.readers, lookbackSeconds: scenario.lookback, startTime };
   const runs = await readChain({ kaltura, table, def, mode, state, kills: scenario.kills, settings });
   const problems = checkChain(spec, runs);

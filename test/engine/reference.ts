@@ -13,7 +13,7 @@
  *   its cursor within the run's range [start of the read, the read's end];
  * - duplicates bounded: within one run a row is written at most once, unless it changed meanwhile.
  */
-import type { StreamState } from '../../connector/engine/state.js';
+import { readState, type StreamState } from '../../connector/engine/state.js';
 import type { StreamDefinition } from '../../connector/streams/definition.js';
 import type { FakeTable, Row } from './fakeTable.js';
 import type { ReadRun } from './port.js';
@@ -45,9 +45,9 @@ export function cursorOfRecord(def: StreamDefinition, record: Row): number {
   return Date.parse(String(record[def.cursorField])) / 1000;
 }
 
+/** A state's mark (state v2: the slices above it are ranges read too, but only the mark bounds a read from below). */
 export function cursorOfState(def: StreamDefinition, state: StreamState | undefined): number | undefined {
-  const value = state?.[def.cursorField];
-  return value === undefined ? undefined : Date.parse(String(value)) / 1000;
+  return readState(def, state)?.mark;
 }
 
 /** What a correct read must have delivered: each row in the table with its cursor in [lower, upper), by key. */
