@@ -1,5 +1,5 @@
 import { ConnectorError } from '../util/errors.js';
-import { countedPasses, cursorOf, listingCap, nameOf, rowKey, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type Page } from './keyset.js';
+import { CountedSet, countedPasses, cursorOf, listingCap, nameOf, rowKey, setLowerBound, setUpperBound, type Filter, type KeysetOptions, type Page } from './keyset.js';
 import type { KalturaObject } from './records.js';
 
 /**
@@ -63,22 +63,18 @@ async function* readCrowdedSecond(opts: KeysetOptions, base: Filter, second: num
   setLowerBound(filter, `${def.cursorField}GreaterThanOrEqual`, second);
   setUpperBound(filter, `${def.cursorField}LessThanOrEqual`, second);
   if (def.crowdedSecondOrder) filter.orderBy = def.crowdedSecondOrder;
-  yield* countedPasses(opts, `${def.cursorField} ${second}`, async function* (pass) {
-    const returned = new Set<string>();
-    let count: number | undefined;
-    for (let pageIndex = 1; count === undefined || (pageIndex - 1) * pageSize < count; pageIndex++) {
+  const set = new CountedSet<string>();
+  yield* countedPasses(opts, `${def.cursorField} ${second}`, set, async function* (pass) {
+    for (let pageIndex = 1; !set.complete && (set.counted === undefined || (pageIndex - 1) * pageSize < set.counted); pageIndex++) {
       if (!def.uncapped && (pageIndex - 1) * pageSize >= listingCap) {
-        throw new ConnectorError('system_error', `${nameOf(opts)}: ${count} rows share ${def.cursorField} ${second}; Kaltura cannot list more than ${listingCap} of them, so the read stopped rather than return an incomplete result.`);
+        throw new ConnectorError('system_error', `${nameOf(opts)}: ${set.counted} rows share ${def.cursorField} ${second}; Kaltura cannot list more than ${listingCap} of them, so the read stopped rather than return an incomplete result.`);
       }
       const answer = await opts.source.list(filter, { pageSize, pageIndex }, opts.signal);
-      if (count === undefined) {
-        count = answer.totalCount;
-        if (pass === 1) opts.log(`${nameOf(opts)}: ${count} rows share ${def.cursorField} ${second}; reading that second by offset`);
-      }
+      if (pass === 1 && set.counted === undefined) opts.log(`${nameOf(opts)}: ${answer.totalCount} rows share ${def.cursorField} ${second}; reading that second by offset`);
+      set.note(answer.totalCount, answer.objects.map((row) => rowKey(def, row)));
       const fresh: KalturaObject[] = [];
       for (const row of answer.objects) {
         const key = rowKey(def, row);
-        returned.add(key);
         if (seen.has(key)) continue;
         seen.add(key);
         fresh.push(row);
@@ -86,7 +82,6 @@ async function* readCrowdedSecond(opts: KeysetOptions, base: Filter, second: num
       if (fresh.length > 0) yield { rows: fresh, checkpoint: second };
       if (answer.objects.length < pageSize) break;
     }
-    return { counted: count ?? 0, returned: returned.size };
   });
   yield { rows: [], checkpoint: second + 1 };
 }

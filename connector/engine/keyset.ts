@@ -312,17 +312,17 @@ async function* readNextPage(crowd: Crowd, bounds: TieBounds, read: PagesRead): 
     read.lowest ??= cursorOf(opts.def, objects[0]!, field);
     read.highest = cursorOf(opts.def, objects[objects.length - 1]!, field);
   }
-  const rows = freshRows(crowd, answer, read.returned);
+  for (const row of objects) read.returned.add(row.id as string | number);
+  const rows = freshRows(crowd, answer);
   if (rows.length > 0) yield { rows, checkpoint: crowd.second };
   return answer;
 }
 
-/** The rows of an answer not yielded yet; every row it returned is added to `returned`. */
-function freshRows(crowd: Crowd, answer: ListAnswer, returned: Set<string | number>): KalturaObject[] {
+/** The rows of an answer not yielded yet. */
+function freshRows(crowd: Crowd, answer: ListAnswer): KalturaObject[] {
   const rows: KalturaObject[] = [];
   for (const row of answer.objects) {
     const id = row.id as string | number;
-    returned.add(id);
     if (crowd.seen.has(id)) continue;
     crowd.seen.add(id);
     if (!crowd.handedOn?.has(id)) rows.push(row);
@@ -365,46 +365,96 @@ async function* readTieWindow(crowd: Crowd, bounds: TieBounds, count: number, re
 
 /**
  * A window under the cap, by offset, several pages at once, after the pages `read` holds, under
- * the recount rule of `countedPasses` (rows of equal `createdAt` have no order in Kaltura).
+ * the rule of `countedPasses` (rows of equal `createdAt` have no order in Kaltura, so later passes
+ * page the window again until every row it counts has come back).
  */
 async function* readTieWindowByOffset(crowd: Crowd, bounds: TieBounds, counted: number, read?: PagesRead): AsyncGenerator<Page> {
-  const { def, pageSize } = crowd.opts;
+  const { pageSize } = crowd.opts;
   const filter = tieFilter(crowd, bounds);
-  yield* countedPasses(crowd.opts, `${def.cursorField} ${crowd.second}`, async function* (pass) {
-    // A pass after one that came up short counts the rows again: some left meanwhile.
-    const count = pass === 1 ? counted : await countRows(crowd.opts, filter);
-    const pages = Math.min(Math.ceil(count / pageSize), Math.floor(listingCap / pageSize));
-    const returned = pass === 1 && read ? read.returned : new Set<string | number>();
-    for await (const answer of fetchPagesInOrder(crowd.opts, filter, pass === 1 && read ? read.pages + 1 : 1, () => pages)) {
-      const rows = freshRows(crowd, answer, returned);
+  const set = new CountedSet<string | number>(counted, read?.returned);
+  yield* countedPasses(crowd.opts, `${crowd.opts.def.cursorField} ${crowd.second}`, set, async function* (pass) {
+    const pages = () => (set.complete ? 0 : Math.min(Math.ceil(set.counted! / pageSize), Math.floor(listingCap / pageSize)));
+    for await (const answer of fetchPagesInOrder(crowd.opts, filter, pass === 1 && read ? read.pages + 1 : 1, pages)) {
+      set.note(answer.totalCount, answer.objects.map((row) => row.id as string | number));
+      const rows = freshRows(crowd, answer);
       if (rows.length > 0) yield { rows, checkpoint: crowd.second };
     }
-    return { counted: count, returned: returned.size };
   });
 }
 
-/** What one counted offset pass saw: the rows it counted first, and the distinct rows it returned. */
-export interface CountedPass {
-  counted: number;
-  returned: number;
+/**
+ * What a counted read by offset has seen of one set of rows (one query): its count, and the keys
+ * of the rows returned by answers that all gave that count. Rows never enter a past second, only
+ * leave it, so answers of equal count saw the same rows: every key kept is a row of the set as it
+ * stands, and once there are as many keys as the count, every row has been returned, whatever
+ * order each answer gave the rows that tie. An answer of another count starts the keys over.
+ */
+export class CountedSet<K> {
+  returned: Set<K>;
+  /** Times an answer gave another count than the one before: rows left the set while it was read. */
+  changes = 0;
+  /** The count before the last change, for the log. */
+  previous?: number;
+
+  constructor(
+    /** The set's size; undefined until the first answer gives it. */
+    public counted?: number,
+    returned?: Set<K>,
+  ) {
+    this.returned = new Set(returned);
+  }
+
+  note(totalCount: number, keys: Iterable<K>): void {
+    if (this.counted !== undefined && totalCount !== this.counted) {
+      this.previous = this.counted;
+      this.changes += 1;
+      this.returned = new Set();
+    }
+    this.counted = totalCount;
+    for (const key of keys) this.returned.add(key);
+  }
+
+  get complete(): boolean {
+    return this.counted !== undefined && this.returned.size >= this.counted;
+  }
 }
 
-/** Passes a counted offset read may take before the rows are called unstable. */
-const maxPasses = 5;
+/** Times a counted set's rows may leave it during its read before they are called unstable. */
+const maxChanges = 5;
+/**
+ * Passes over a set whose count holds but whose rows have not all come back. Each pass returns
+ * every row with some chance even when ties are reshuffled on every request (about 1 in 3 or
+ * better for any page size), so 25 passes miss a row of 10,000 with odds below one in a million.
+ */
+const maxPasses = 25;
 
 /**
- * The recount rule of every read by offset of a counted set of rows, held once: offsets are
- * safe only if no row leaves the set during the pass and pages agree on the order of rows that
- * tie, and either failure shows as fewer distinct rows returned than counted. Such a pass is
- * read again, whole (the pass itself counts again), up to five passes; then the read stops as a
- * transient failure. `where` names the rows in messages, e.g. `updatedAt 1732237921`.
+ * The rule of every read by offset of a counted set of rows, held once: offsets are safe only
+ * if no row leaves the set during the read and pages agree on the order of rows that tie. `pass`
+ * pages the set once and notes every answer in `set`; while the count holds, passes go on and
+ * their keys add up, so rows in a new order on each request are read in full after a few passes
+ * (skipping the rows already handed on is the pass's job). When the count changes, rows left
+ * the set: the keys start over with the new count (up to five times). Past either bound the read
+ * stops as a transient failure. `where` names the rows in messages, e.g. `updatedAt 1732237921`.
  */
-export async function* countedPasses(opts: KeysetOptions, where: string, pass: (n: number) => AsyncGenerator<Page, CountedPass>): AsyncGenerator<Page> {
+export async function* countedPasses<K>(opts: KeysetOptions, where: string, set: CountedSet<K>, pass: (n: number) => AsyncGenerator<Page, void>): AsyncGenerator<Page> {
+  let changes = set.changes;
+  let reordered = false;
   for (let n = 1; ; n++) {
-    const { counted, returned } = yield* pass(n);
-    if (returned >= counted) return;
-    if (n >= maxPasses) throw new ConnectorError('transient_error', `${nameOf(opts)}: the rows at ${where} kept changing while they were read; run the sync again.`);
-    opts.log(`${nameOf(opts)}: the rows at ${where} changed while they were read (${counted} counted, ${returned} returned); reading them again`);
+    yield* pass(n);
+    if (set.changes > changes) {
+      changes = set.changes;
+      if (changes >= maxChanges) throw new ConnectorError('transient_error', `${nameOf(opts)}: the rows at ${where} kept changing while they were read; run the sync again.`);
+      opts.log(`${nameOf(opts)}: the rows at ${where} changed while they were read (${set.previous} counted, then ${set.counted}); reading them again`);
+    }
+    if (set.complete) return;
+    if (n >= maxPasses) {
+      throw new ConnectorError('transient_error', `${nameOf(opts)}: the ${set.counted} rows at ${where} came back in a different order on every request; after ${n} passes ${set.counted! - set.returned.size} of them had still not been returned. Run the sync again.`);
+    }
+    if (!reordered && set.changes === changes) {
+      reordered = true;
+      opts.log(`${nameOf(opts)}: the ${set.counted} rows at ${where} came back in a different order on each request (${set.returned.size} returned so far); paging them again until every one is read`);
+    }
   }
 }
 
