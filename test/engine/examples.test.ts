@@ -75,6 +75,16 @@ test('10,500 entries in one second, createdAt spread over a minute: read by wind
   assert.equal(runs[0]!.run.records.length, 10_500);
 });
 
+// user.list has no idNotIn and the search cap: a crowded second used to be paged by +id, which
+// stops at row 10,000; it is now cut by createdAt like the entries'.
+test('users: 10,600 users updated in one second, created over a minute: read by windows of createdAt, every user once', async () => {
+  const { runs, problems } = await chain('users', scenario({ groups: [{ second: 0, count: 10_600, spread: 59 }] }));
+  assert.deepEqual(problems, [], outcomes(runs));
+  assert.equal(runs.length, 1);
+  assert.equal(runs[0]!.run.records.length, 10_600);
+  assert.ok(runs[0]!.run.log.some((line) => /10600 rows share updatedAt 1700000000; reading that second by createdAt/.test(line)), runs[0]!.run.log.join('\n'));
+});
+
 // (Up to 10,500 such rows still succeed: 500 of them are excluded by idNotIn, and the rest is under the cap.)
 test('11,000 entries sharing updatedAt and createdAt: a refusal that names the limit, never a success that read less', async () => {
   const { spec, runs } = await chain('media', scenario({ groups: [{ second: 0, count: 11_000, spread: 0 }], ties: 'stable' }));

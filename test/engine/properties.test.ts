@@ -96,7 +96,7 @@ test('categories (idNotIn, integer ids): the same', async () => {
   );
 });
 
-test('users (no idNotIn: rows of the last second dropped by key, a crowded second paged by id): the same', async () => {
+test('users (no idNotIn: rows of the last second dropped by key, a crowded second cut by createdAt): the same', async () => {
   await fc.assert(
     fc.asyncProperty(scenarios({ crowded: true, pageSizes: [7, 50, 500], lastRequest: 200 }), (s) => holds('users', s)),
     settings(15),
