@@ -364,7 +364,7 @@ function freshRows(crowd: Crowd, answer: ListAnswer): KalturaObject[] {
 /**
  * One window of a crowded second, of `count` rows: counted by a page of its own, or its parent's
  * count less its lower sibling's (rows only ever leave a past second, so that is never an
- * undercount, and an overcount makes the pass come up short and read again). `read` holds the
+ * undercount, and it only decides whether to cut; the window's first answer counts it). `read` holds the
  * window's first pages when they were read already. Under the cap the window is paged by offset;
  * at or over it, it is cut in two. The cut is placed below the second itself, as a creation time
  * never comes after an update; the upper half stays open, so a row that breaks that rule is still
@@ -402,10 +402,12 @@ async function* readTieWindow(crowd: Crowd, bounds: TieBounds, count: number, re
 async function* readTieWindowByOffset(crowd: Crowd, bounds: TieBounds, counted: number, read?: PagesRead): AsyncGenerator<Page> {
   const { def, pageSize } = crowd.opts;
   const filter = tieFilter(crowd, bounds);
-  const set = new CountedSet<string>(counted, read?.returned);
+  // Without pages of its own, the window's count is its parent's less its sibling's, an estimate
+  // until its first answer counts it.
+  const set = read ? new CountedSet<string>(counted, read.returned) : new CountedSet<string>();
   const reach = def.uncapped ? Number.POSITIVE_INFINITY : Math.floor(listingCap / pageSize);
   yield* countedPasses(crowd.opts, `${def.cursorField} ${crowd.second}`, set, { onChange: 'recount' }, async function* (pass) {
-    const pages = () => (set.complete ? 0 : Math.min(Math.ceil(set.counted! / pageSize), reach));
+    const pages = () => (set.complete ? 0 : Math.min(Math.ceil((set.counted ?? counted) / pageSize), reach));
     for await (const answer of fetchPagesInOrder(crowd.opts, filter, pass === 1 && read ? read.pages + 1 : 1, pages)) {
       set.note(answer.totalCount, answer.objects.map((row) => rowKey(def, row)));
       const rows = freshRows(crowd, answer);
