@@ -10,6 +10,8 @@ import { planSync, runSync, settingsOf, type SyncListener } from '../engine/sync
 import { ConnectorError, RunRefusedError } from '../util/errors.js';
 import { describeFailure } from '../kaltura/errorTable.js';
 import { createKalturaClient } from '../kaltura/index.js';
+import type { KalturaClient } from '../kaltura/client.js';
+import { announceStreams, anyServerStreams, resolveStreamsOf, StreamsUnresolved, type ServerStreams } from '../streams/resolve.js';
 import { selectionsFromCatalog } from '../protocol/airbyte/catalog.js';
 import { defaultSelections, selectionsFromNames, type RequestedStream } from '../protocol/selections.js';
 import { selectionsFromSingerCatalog, type SingerSelection } from '../protocol/singer/catalog.js';
@@ -190,14 +192,15 @@ export class CronOutput implements SyncListener {
 }
 
 /** An Airbyte configured catalog (`sync_mode`) or a Singer catalog (`tap_stream_id`, `metadata`). */
-function selectionsFromAnyCatalog(catalog: unknown, states: Record<string, unknown>): SingerSelection[] {
+function selectionsFromAnyCatalog(catalog: unknown, states: Record<string, unknown>, server: ServerStreams): SingerSelection[] {
   const entries = (catalog as { streams?: unknown } | null)?.streams;
   const singer = Array.isArray(entries) && entries.some((e) => e !== null && typeof e === 'object' && ('tap_stream_id' in e || 'metadata' in e));
-  return singer ? selectionsFromSingerCatalog(catalog, states) : selectionsFromCatalog(catalog, new Map(Object.entries(states)));
+  return singer ? selectionsFromSingerCatalog(catalog, states, server) : selectionsFromCatalog(catalog, new Map(Object.entries(states)), server);
 }
 
 interface Prepared {
   config: Config;
+  client: KalturaClient;
   selections: SingerSelection[];
   plan: ReturnType<typeof planSync>;
   state?: CronStateWriter;
@@ -238,13 +241,16 @@ export async function cronRead(options: CronReadOptions, stderr: ProgressOutput 
     } catch (err) {
       for (const sink of sinks.values()) await sink.discard();
       // Whatever went wrong here, nothing was read and no file was changed.
-      const error = describeFailure(err);
+      // Kaltura out of reach or a login refused while resolving the streams fails the run as it
+      // would fail every stream (exit 1); a session refused at login is refused as input is.
+      const unresolved = err instanceof StreamsUnresolved && !(err.cause instanceof RunRefusedError);
+      const error = err instanceof StreamsUnresolved ? describeFailure(err.cause, err.context) : describeFailure(err);
       log.error(error.message);
-      if (error.failureType !== 'config_error' && error.internalMessage) log.debug(error.internalMessage);
+      if ((unresolved || error.failureType !== 'config_error') && error.internalMessage) log.debug(error.internalMessage);
       board.stop();
-      return error instanceof OutputError ? exitCodes.outputUnwritable : exitCodes.badInput;
+      return unresolved ? exitCodes.streamFailed : error instanceof OutputError ? exitCodes.outputUnwritable : exitCodes.badInput;
     }
-    const { config, selections, plan, state } = prepared;
+    const { config, client, selections, plan, state } = prepared;
     stateWriter = state;
     if (plan.length === 0) {
       log.warn('The catalog selects no stream: nothing to read.');
@@ -252,7 +258,6 @@ export async function cronRead(options: CronReadOptions, stderr: ProgressOutput 
       return exitCodes.ok;
     }
     output = new CronOutput(sinks, state, board, log);
-    const client = createKalturaClient(config, log);
     // The board shows progress; the engine's own periodic progress lines would repeat it.
     let result;
     try {
@@ -306,8 +311,8 @@ async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, s
     log.info(loaded.existed ? `State file ${options.stateFile}: ${Object.keys(streamStates).length ? Object.entries(streamStates).map(([s, v]) => `${s} from ${excerpt(v)}`).join(', ') : 'no stream state yet'}` : `State file ${options.stateFile} does not exist yet: this first run reads everything${config.start_date ? ` since ${config.start_date}` : ''}`);
   }
 
-  const selections = catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates) : options.streams ? selectionsFromNames(options.streams, streamStates) : defaultSelections(streamStates);
-  const plan = planSync(selections);
+  // Refused before any request: a catalog or a state that no server could take.
+  planSync(catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates, anyServerStreams()) : options.streams ? selectionsFromNames(options.streams, streamStates) : defaultSelections(streamStates));
 
   const dir = resolve(options.outputDir);
   try {
@@ -319,6 +324,14 @@ async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, s
   const removed = await removeStaleTempFiles(dir, (name) => outputFilePattern.test(name));
   if (removed.length > 0) log.info(`Removed ${removed.length} temporary file(s) left by an interrupted run: ${removed.join(', ')}`);
 
+  // The streams of this server: every one it serves (what it cannot serve is said once), or the catalog's.
+  const client = createKalturaClient(config, log);
+  const server = await resolveStreamsOf(client);
+  if (catalog === undefined && !options.streams) announceStreams(server, log);
+  else for (const warning of server.warnings) log.warn(warning);
+  const selections = catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates, server) : options.streams ? selectionsFromNames(options.streams, streamStates, server) : defaultSelections(streamStates, server.available);
+  const plan = planSync(selections);
+
   // Names are this run's alone (partner id and run id): no other run can be writing them, and the
   // move to them refuses to replace a file in any case.
   const runId = newRunId();
@@ -327,7 +340,7 @@ async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, s
     const columns = s.fields ?? Object.keys(streamSchema(s.def).properties);
     sinks.set(s.def.name, await RecordFileSink.open(path, recordFormat(options.output, columns)));
   }
-  return { config, selections, plan, state, sinks };
+  return { config, client, selections, plan, state, sinks };
 }
 
 function summary(order: string[], outcomes: Map<string, Outcome>, startedAt: Date, stateFile: string | undefined, failed: string[]): string {

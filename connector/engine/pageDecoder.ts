@@ -61,9 +61,11 @@ export class PageDecoder {
   private view(row: KalturaRow): KalturaRow {
     const view: KalturaRow = {};
     const { fields, numeric } = this;
+    // A profile stream's engine fields may sit under another name in Kaltura's row (`rawFields`).
+    const renamed = this.def.rawFields;
     for (let i = 0; i < fields.length; i++) {
       const field = fields[i]!;
-      const value = row[field];
+      const value = row[renamed?.[field] ?? field];
       if (value === undefined) continue;
       // A number Kaltura sent as text (see cast.ts) is a number to the engine too: it filters and
       // compares by these fields, and its checkpoints are made of them.

@@ -18,6 +18,8 @@ const fastAjv = createAjv({ allErrors: false });
 const schemas = new Map<string, JsonSchema>();
 
 export function streamSchema(def: StreamDefinition): JsonSchema {
+  // Streams made at run time (one per metadata profile) carry their schema inline.
+  if (def.schema) return def.schema as JsonSchema;
   let schema = schemas.get(def.schemaFile);
   if (!schema) {
     schema = readPackageJson(`schemas/${def.schemaFile}`) as JsonSchema;

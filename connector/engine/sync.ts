@@ -200,6 +200,8 @@ async function syncStream(reading: StreamReading, listener: SyncListener, log: L
     sinceCheckpoint = 0;
   };
   try {
+    // A stream this server cannot serve (a missing plugin) that a catalog selects fails alone, at once.
+    if (def.unavailable) throw new ConnectorError('config_error', def.unavailable);
     if (from === undefined || from <= to) {
       const options = { client: reading.client, def, source: reading.source, pageSize: settings.pageSize, readers: settings.readers, log: (m: string) => log.info(m) };
       // Per-parent reads cover the whole range: a batch per slice between saved slices would cost more than it saves.

@@ -41,8 +41,10 @@ export interface ParentBatches {
 export interface StreamDefinition {
   /** The stream's public name: users' state and tables are keyed by it, so it never changes. */
   name: string;
-  /** JSON Schema file in `schemas/`. */
+  /** JSON Schema file in `schemas/`; for a stream made at run time, where its `schema` comes from (for messages). */
   schemaFile: string;
+  /** The JSON Schema itself, for streams made at run time (one per metadata profile); else `schemaFile` is read. */
+  schema?: Record<string, unknown>;
   source: ListSource;
   /**
    * Read through this source instead when Kaltura refuses the main one with SERVICE_FORBIDDEN
@@ -80,4 +82,14 @@ export interface StreamDefinition {
   childOfField?: string;
   /** Fields derived from the Kaltura object before the record is shaped (e.g. metadata XML parsed). */
   transform?: (row: KalturaRow) => KalturaRow;
+  /**
+   * Engine fields (primary key, cursor) that the Kaltura object holds under another name, which
+   * `transform` renames for the record: a profile stream's `entryId` is the metadata's `objectId`.
+   */
+  rawFields?: Record<string, string>;
+  /**
+   * Why this server cannot serve the stream (a plugin it lacks). Set only on a stream a catalog
+   * selects anyway: it fails at once with this reason, without a request; the others go on.
+   */
+  unavailable?: string;
 }

@@ -26,16 +26,26 @@ export type MetadataValue = string | MetadataValue[] | { [field: string]: Metada
  */
 export function withParsedXml(row: KalturaRow): KalturaRow {
   if (typeof row.xml !== 'string') return row;
+  const values = parseMetadataXml(row.xml);
+  return values ? { ...row, values } : row;
+}
+
+/** The fields of a metadata XML document by element name (see `xmlKey`); undefined when it does not parse. */
+export function parseMetadataXml(xml: string): { [field: string]: MetadataValue } | undefined {
   let doc: Record<string, unknown>;
   try {
     // Validated first: the parser alone would make something of mismatched tags.
-    doc = parser.parse(row.xml, true) as Record<string, unknown>;
+    doc = parser.parse(xml, true) as Record<string, unknown>;
   } catch {
-    return row;
+    return undefined;
   }
   const root = withoutIndentation(doc.metadata as MetadataValue | undefined);
-  const values = root && typeof root === 'object' && !Array.isArray(root) ? root : {};
-  return { ...row, values };
+  return root && typeof root === 'object' && !Array.isArray(root) ? root : {};
+}
+
+/** The key an element's values have in `parseMetadataXml`'s object (names the parser refuses get a trailing `_`). */
+export function xmlKey(element: string): string {
+  return RESERVED_NAMES.has(element) ? `${element}_` : element;
 }
 
 /**

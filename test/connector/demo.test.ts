@@ -37,7 +37,9 @@ test('the demo writes a file and a summary line for every stream, an empty one f
     assert.equal(file, join(out, `${name}.jsonl`));
     counts.set(name!, Number(n));
   }
-  assert.deepEqual([...counts.keys()], streams.map((s) => s.name), 'one summary line per stream, in catalog order');
+  const names = [...counts.keys()];
+  assert.deepEqual(names.slice(0, streams.length), streams.map((s) => s.name), 'one summary line per stream, in catalog order');
+  assert.ok(names.length > streams.length && names.slice(streams.length).every((n) => n.startsWith('metadata_')), 'then one per metadata profile');
   for (const [name, n] of counts) {
     const path = join(out, `${name}.jsonl`);
     assert.ok(existsSync(path), `${name}.jsonl exists`);

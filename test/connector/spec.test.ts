@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runConnector, ofType, tempDir, writeJson } from '../helpers/cli.js';
 import { assertValidMessages, validateConnectorSpec } from '../helpers/airbyteSchema.js';
+import { startFixture } from '../helpers/setup.js';
 
 const forbidden = ['anyOf', 'allOf', 'not', 'if', 'then', 'else', 'patternProperties', 'dependentRequired', 'dependentSchemas', 'prefixItems'];
 
@@ -68,9 +69,9 @@ test('a start date in the future and a service_url that is not a URL are refused
 });
 
 test('discover lists media and categories with their schemas, keys and cursor', async () => {
-  const dir = tempDir();
-  const config = writeJson(dir, 'config.json', { partner_id: 1, app_token_id: '0_abc', app_token: 'a'.repeat(32) });
-  const run = await runConnector(['discover', '--config', config]);
+  // Discover asks the server which streams it serves (its plugins, its metadata profiles).
+  const fx = await startFixture({ entries: 10, categories: 3, users: 2 });
+  const run = await runConnector(['discover', '--config', fx.config()]).finally(() => fx.close());
   assert.equal(run.code, 0);
   assertValidMessages(run.messages);
   const [catalog] = ofType(run.messages, 'CATALOG');

@@ -97,7 +97,10 @@ test('the installed tap-kaltura prints its version and what it is, and discovers
   assert.deepEqual(info.settings, JSON.parse(readFileSync(join(repoRoot, 'spec', 'spec.json'), 'utf8')).connectionSpecification);
   const discovered = await run(tap, ['--config', fx.config(), '--discover'], tempDir(), false);
   assert.equal(discovered.code, 0, discovered.stderr);
-  assert.deepEqual((JSON.parse(discovered.stdout) as { streams: Array<{ tap_stream_id: string }> }).streams.map((s) => s.tap_stream_id).sort(), streams);
+  // The fixed streams (one schema file each), then one per metadata profile of the account (their schema says which).
+  const offered = (JSON.parse(discovered.stdout) as { streams: Array<{ tap_stream_id: string; schema: { $comment?: string } }> }).streams;
+  assert.ok(offered.some((s) => s.schema.$comment?.startsWith('kaltura metadata profile')), 'profile streams are offered');
+  assert.deepEqual(offered.filter((s) => !s.schema.$comment?.startsWith('kaltura metadata profile')).map((s) => s.tap_stream_id).sort(), streams);
 });
 
 test('the installed command prints the spec', async () => {

@@ -1,4 +1,5 @@
 import { before, after, test } from 'node:test';
+import { profileStreamBaseName } from '../../connector/streams/profileStreams.js';
 import assert from 'node:assert/strict';
 import { startFixture, type Fixture } from '../helpers/setup.js';
 import { assertValidSingerOutput } from './singerMessages.js';
@@ -153,13 +154,18 @@ test('deselected fields are neither in the SCHEMA nor in the records; unselected
   for (const record of out.records.get('media')!) assert.deepEqual(Object.keys(record).filter((k) => !['id', 'name', 'status', 'updatedAt'].includes(k)), []);
 });
 
+/** The emulated account's metadata profile streams, named as the connector names them. */
+function profileStreams(): Array<{ name: string; objectType: string }> {
+  return fx.emulator.control.metadataProfiles().map((p) => ({ name: profileStreamBaseName({ id: p.id, metadataObjectType: p.objectType, systemName: p.systemName }), objectType: p.objectType }));
+}
+
 test('without a catalog every stream is read incrementally; a bookmark from the future reads nothing and stays', async () => {
   const future = { updatedAt: '2099-01-01T00:00:00Z', state_version: 1 };
   const startedAt = fx.emulator.control.now();
   const r = await tap(['--config', fx.config(), '--state', fx.write('singer-future.json', { bookmarks: { media: future } })]);
   assert.equal(r.code, 0, r.stderr);
   const out = assertValidSingerOutput(r.messages);
-  assert.deepEqual([...out.schemas.keys()].sort(), sorted(streams.map((s) => s.name)), 'every stream');
+  assert.deepEqual([...out.schemas.keys()].sort(), sorted([...streams.map((s) => s.name), ...profileStreams().map((p) => p.name)]), 'every stream, and one per metadata profile');
   assert.equal(out.records.get('media'), undefined);
   const bookmarks = out.states.at(-1)!.value.bookmarks;
   // The same claim, carried on in the current state version.
@@ -180,7 +186,8 @@ test('a stream that keeps failing is named on stderr, the others finish with the
     const r = await tap(['--config', fx.config('admin', { max_concurrency: 2 })], { SOURCE_KALTURA_MAX_RETRY_SECONDS: '2' });
     assert.equal(r.code, 1);
     // category_entries are read per category, so they cannot be read without the category list either.
-    const failed = ['categories', 'category_entries'];
+    // So are the streams of category metadata profiles, read by batches of category ids.
+    const failed = sorted(['categories', 'category_entries', ...profileStreams().filter((p) => p.objectType === '2').map((p) => p.name)]);
     for (const name of failed) assert.match(r.stderr, new RegExp(`ERROR ${name}: .*503`));
     const last = r.stderr.trimEnd().split('\n').at(-1)!;
     assert.match(last, /INFO Sync finished: .*; failed streams: /, 'the summary is the last line');
@@ -189,7 +196,8 @@ test('a stream that keeps failing is named on stderr, the others finish with the
     const out = assertValidSingerOutput(r.messages);
     const others = streams.filter((s) => !failed.includes(s.name));
     for (const def of others) assertReadInFull(def, out.records.get(def.name) ?? [], startedAt);
-    assert.deepEqual(Object.keys(out.states.at(-1)!.value.bookmarks).sort(), sorted(others.map((s) => s.name)), 'a bookmark for every other stream, none for the failed ones');
+    const otherProfiles = profileStreams().filter((p) => p.objectType !== '2').map((p) => p.name);
+    assert.deepEqual(Object.keys(out.states.at(-1)!.value.bookmarks).sort(), sorted([...others.map((s) => s.name), ...otherProfiles]), 'a bookmark for every other stream, none for the failed ones');
   } finally {
     fx.emulator.control.clearFaults();
   }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../helpers/cli.js';
 import { streams } from '../../connector/streams/index.js';
 import { airbyteCatalog } from '../../connector/protocol/airbyte/catalog.js';
+import { profileStream } from '../../connector/streams/profileStreams.js';
 import { ACTION_PERMISSIONS, ROLE_READ_ONLY, isActionPermitted, stockRoles } from '../../fixtures/emulator/permissions.js';
 
 // The documentation's tables (README's streams, docs/kaltura-token.md's least-privilege recipe)
@@ -38,7 +39,10 @@ function table(heading: string, header: string, doc = readme): string[][] {
 const codes = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
 const plain = (text: string): string => text.replace(/`/g, '').replace(/\s+/g, ' ').trim();
 
-const streamRows = table('## Streams', '| stream | Kaltura source | primary key | cursor | sync modes | what a deletion looks like |');
+const allStreamRows = table('## Streams', '| stream | Kaltura source | primary key | cursor | sync modes | what a deletion looks like |');
+/** Rows of the fixed streams; profile streams are made per server, and have one row named with a placeholder (`metadata_<system name>`). */
+const streamRows = allStreamRows.filter((r) => !codes(r[0]!)[0]!.includes('<'));
+const profileRow = allStreamRows.find((r) => codes(r[0]!)[0]!.includes('<'));
 const catalog = airbyteCatalog() as { streams: Array<{ name: string; supported_sync_modes: string[]; default_cursor_field: string[]; source_defined_primary_key: string[][] }> };
 
 test('the README stream table names every stream the connector offers, in catalog order', () => {
@@ -73,6 +77,18 @@ for (const def of streams) {
     assert.equal(plain(deletions!), plain(def.deletions), 'the deletions column is the definition\'s `deletions`');
   });
 }
+
+test('README stream table: a row for the profile streams, if there is one, has their source, key, cursor and deletions', () => {
+  if (!profileRow) return;
+  const def = profileStream({ id: 1, metadataObjectType: '1', xsd: '' }, 'metadata_x').def;
+  const [name, source, key, cursor, modes, deletions] = profileRow;
+  assert.equal(codes(name!)[0], 'metadata_<system name>');
+  assert.equal(codes(source!)[0], `${def.source.service}.list`);
+  assert.deepEqual(codes(key!), ['entryId', 'categoryId', 'userId']);
+  assert.deepEqual(codes(cursor!), [def.cursorField]);
+  assert.match(modes!, /full refresh, incremental/);
+  assert.equal(plain(deletions!), plain(def.deletions));
+});
 
 test('README: category_entries says that status changes, like removals, need a full refresh', () => {
   const row = streamRows.find((r) => codes(r[0]!)[0] === 'category_entries')!;

@@ -2,14 +2,17 @@ import { ConnectorError } from '../../util/errors.js';
 import { streamSchema } from '../../engine/records.js';
 import type { StreamSelection, SyncMode } from '../../engine/sync.js';
 import { findStream, streams } from '../../streams/index.js';
+import { catalogStream, type ServerStreams } from '../../streams/resolve.js';
+import type { StreamDefinition } from '../../streams/definition.js';
 import { createAjv, describeAjvErrors } from '../../util/ajv.js';
 import { readPackageJson } from '../../util/paths.js';
 import { checkDepth, describeJsonError, parseJsonText, readTextFile } from '../../util/files.js';
 import { isObject } from '../../util/json.js';
 
-export function airbyteCatalog(): object {
+/** The catalog of the streams this server offers (see resolveStreams), fixed streams first. */
+export function airbyteCatalog(available: readonly StreamDefinition[] = streams): object {
   return {
-    streams: streams.map((def) => ({
+    streams: available.map((def) => ({
       name: def.name,
       json_schema: streamSchema(def),
       supported_sync_modes: ['full_refresh', 'incremental'],
@@ -27,12 +30,16 @@ const validateStates = ajv.compile(readPackageJson('connector/protocol/airbyte/s
 const validateStateEntry = ajv.compile({ $ref: 'airbyte-state-input#/definitions/entry' });
 
 interface ConfiguredStream {
-  stream: { name: string };
+  stream: { name: string; json_schema?: unknown };
   sync_mode: SyncMode;
 }
 
-/** The streams a configured catalog selects, each checked against what this connector offers. */
-export function selectionsFromCatalog(catalog: unknown, states: Map<string, unknown>): StreamSelection[] {
+/**
+ * The streams a configured catalog selects, each checked against what this server offers
+ * (`server`; without it, the fixed streams). A selected stream the server cannot serve (a missing
+ * plugin, a profile gone) is kept, to fail alone with the reason while the others are read.
+ */
+export function selectionsFromCatalog(catalog: unknown, states: Map<string, unknown>, server?: ServerStreams): StreamSelection[] {
   if (!validateCatalog(catalog)) {
     throw new ConnectorError('config_error', `The catalog is not a valid configured catalog:\n- ${describeAjvErrors(validateCatalog.errors, 'catalog').join('\n- ')}`);
   }
@@ -43,11 +50,13 @@ export function selectionsFromCatalog(catalog: unknown, states: Map<string, unkn
     // Read twice, a stream would deliver every record twice and interleave two sequences of states.
     throw new ConnectorError('config_error', `The catalog lists ${twice.map((n) => `"${n}"`).join(', ')} more than once. List each stream once, with the sync mode it should be read in.`);
   }
-  const unknown = configured.map((c) => c.stream.name).filter((name) => !findStream(name));
+  const offered = server ? server.available : streams;
+  const lookup = (c: ConfiguredStream) => (server ? catalogStream(server, c.stream.name, c.stream.json_schema) : findStream(c.stream.name));
+  const unknown = configured.filter((c) => !lookup(c)).map((c) => c.stream.name);
   if (unknown.length > 0) {
-    throw new ConnectorError('config_error', `The catalog names ${unknown.map((n) => `"${n}"`).join(', ')}, which this connector does not offer. Its streams are: ${streams.map((s) => s.name).join(', ')}. Run discover again and rebuild the catalog.`);
+    throw new ConnectorError('config_error', `The catalog names ${unknown.map((n) => `"${n}"`).join(', ')}, which this connector does not offer. Its streams are: ${offered.map((s) => s.name).join(', ')}. Run discover again and rebuild the catalog.`);
   }
-  return configured.map((c) => ({ def: findStream(c.stream.name)!, mode: c.sync_mode, state: states.get(c.stream.name) }));
+  return configured.map((c) => ({ def: lookup(c)!, mode: c.sync_mode, state: states.get(c.stream.name) }));
 }
 
 const expectedState =

@@ -3,10 +3,10 @@ import { planSync, runSync, settingsOf, type SyncListener } from '../../engine/s
 import { probeStream } from '../../engine/probe.js';
 import { createKalturaClient } from '../../kaltura/index.js';
 import { KalturaApiError } from '../../kaltura/errors.js';
-import { type ConnectorError } from '../../util/errors.js';
+import { RunRefusedError, type ConnectorError } from '../../util/errors.js';
 import { describeFailure } from '../../kaltura/errorTable.js';
 import { diagnoseSession } from '../../kaltura/diagnosis.js';
-import { streams } from '../../streams/index.js';
+import { announceStreams, anyServerStreams, describeUnavailable, resolveStreams, type ServerStreams } from '../../streams/resolve.js';
 import { LineWriter } from '../../sinks/lineWriter.js';
 import { Logger } from '../../util/logger.js';
 import { readJsonFile } from '../../util/files.js';
@@ -52,17 +52,25 @@ export async function spec(out: AirbyteOutput): Promise<number> {
   return 0;
 }
 
+/**
+ * The streams this server and token can serve: the fixed ones its plugins allow, and one per
+ * metadata profile. Discover logs in for that; a stream the server lacks is not offered (said once).
+ */
 export async function discover(out: AirbyteOutput, configPath: string): Promise<number> {
   return failOnError(out, async () => {
-    await loadConfig(configPath);
-    await out.write(msg.line({ type: 'CATALOG', catalog: airbyteCatalog() }));
+    const config = await loadConfig(configPath);
+    const server = await resolveStreams(createKalturaClient(config, out.log, { retries: 2 }));
+    announceStreams(server, out.log);
+    await out.write(msg.line({ type: 'CATALOG', catalog: airbyteCatalog(server.available) }));
     return 0;
   });
 }
 
 /**
  * `check` always exits 0: a wrong credential is a FAILED status that says what to fix, not a
- * crash. It logs in, reads one row of every stream, and reports what the session can see.
+ * crash. It logs in, reads one row of every fixed stream the server serves, and reports what the
+ * session can see. Streams of plugins the server lacks are listed with the reason, not failed:
+ * the other streams can still be synced.
  */
 export async function check(out: AirbyteOutput, configPath: string): Promise<number> {
   let config: Config;
@@ -74,9 +82,11 @@ export async function check(out: AirbyteOutput, configPath: string): Promise<num
   }
   const client = createKalturaClient(config, out.log, { retries: 2 });
   let diagnosis;
+  let server: ServerStreams;
   try {
     await client.session.ks();
     diagnosis = diagnoseSession(client.session.info!);
+    server = await resolveStreams(client);
   } catch (err) {
     await out.write(msg.connectionStatus('FAILED', describeFailure(err, client.session.failureContext).message));
     return 0;
@@ -84,7 +94,10 @@ export async function check(out: AirbyteOutput, configPath: string): Promise<num
   const readable: string[] = [];
   const unreadable: string[] = [];
   const forbidden: string[] = [];
-  for (const def of streams) {
+  const profileStreams = new Set(server.profiles.map((p) => p.def));
+  for (const def of server.available) {
+    // Profile streams read through metadata_metadata.list like `metadata`: listed, not probed one by one.
+    if (profileStreams.has(def)) continue;
     try {
       const probe = await probeStream(client, def, (m) => diagnosis.warnings.push(m));
       readable.push(`${def.name} (via ${probe.service}.list, ${probe.visible})`);
@@ -95,8 +108,11 @@ export async function check(out: AirbyteOutput, configPath: string): Promise<num
       else unreadable.push(line);
     }
   }
+  diagnosis.warnings.push(...server.warnings);
   for (const warning of diagnosis.warnings) out.log.warn(`check: ${warning}`);
   const parts = [`Session: ${diagnosis.facts.join('; ')}.`, `Readable streams: ${readable.join(', ') || 'none'}.`];
+  if (server.profiles.length) parts.push(`Metadata profile streams: ${server.profiles.map((p) => `${p.def.name} (profile ${p.profile.id})`).join(', ')}.`);
+  if (server.unavailable.length) parts.push(`Not available on this server (discover does not offer them): ${describeUnavailable(server.unavailable)}.`);
   if (unreadable.length) parts.push(`Unreadable: ${unreadable.join(' ')}`);
   if (forbidden.length) parts.push(`Not permitted to this session's role (deselect these streams or add the permission to the role): ${forbidden.join(' ')}`);
   if (diagnosis.warnings.length) parts.push(`Warnings: ${diagnosis.warnings.map((w, i) => `(${i + 1}) ${w}`).join(' ')}`);
@@ -109,8 +125,24 @@ export async function read(out: AirbyteOutput, paths: { config: string; catalog:
     const config = await loadConfig(paths.config);
     const catalog = await readJsonFile(paths.catalog, 'catalog');
     const states = statesFromAirbyte(paths.state ? await readAirbyteStateFile(paths.state) : undefined);
-    const plan = planSync(selectionsFromCatalog(catalog, states));
+    // Refused before any request: a catalog or a state that no server could take.
+    const asked = planSync(selectionsFromCatalog(catalog, states, anyServerStreams()));
     const client = createKalturaClient(config, out.log);
+    // The catalog is checked against what this server serves: a stream it lacks fails alone.
+    let server: ServerStreams;
+    try {
+      server = await resolveStreams(client);
+    } catch (err) {
+      // A session refused for the whole run stays one error; anything else (Kaltura out of
+      // reach, a login that fails) fails each selected stream with its cause, as a read would.
+      if (err instanceof RunRefusedError) throw err;
+      const error = describeFailure(err, { ...client.session.failureContext });
+      for (const { def } of asked) await out.failed(def.name, error);
+      out.log.error(error.message);
+      return 1;
+    }
+    for (const warning of server.warnings) out.log.warn(warning);
+    const plan = planSync(selectionsFromCatalog(catalog, states, server));
     const result = await runSync(client, out, out.log, settingsOf(config), plan);
     const summary = Object.entries(result.counts).map(([s, n]) => `${s}: ${n}`).join(', ');
     out.log.info(`Sync finished: ${summary}${result.failed.length ? `; failed streams: ${result.failed.join(', ')}` : ''}`);

@@ -3,6 +3,7 @@ import { streamSchema, type JsonSchema } from '../../engine/records.js';
 import type { StreamSelection } from '../../engine/sync.js';
 import { streams } from '../../streams/index.js';
 import type { StreamDefinition } from '../../streams/definition.js';
+import { catalogStream, type ServerStreams } from '../../streams/resolve.js';
 import { createAjv } from '../../util/ajv.js';
 import { excerpt, isObject } from '../../util/json.js';
 import { readPackageJson } from '../../util/paths.js';
@@ -100,6 +101,7 @@ interface CatalogEntry {
   tap_stream_id?: string;
   stream?: string;
   metadata?: MetadataEntry[];
+  schema?: unknown;
 }
 
 /**
@@ -133,7 +135,11 @@ function shapeProblems(catalog: unknown): { problems: string[]; invalid: Set<num
  * read when its metadata says `selected: true` (or, without `selected`, `selected-by-default`),
  * with the `replication-method` it asks for, INCREMENTAL by default when the stream has a cursor.
  */
-export function selectionsFromSingerCatalog(catalog: unknown, bookmarks: Record<string, unknown>, available: readonly StreamDefinition[] = streams): SingerSelection[] {
+export function selectionsFromSingerCatalog(catalog: unknown, bookmarks: Record<string, unknown>, offered: readonly StreamDefinition[] | ServerStreams = streams): SingerSelection[] {
+  // With the server's streams, a selected stream it cannot serve is kept, to fail alone with the reason.
+  const server = Array.isArray(offered) ? undefined : (offered as ServerStreams);
+  const available = server ? server.available : (offered as readonly StreamDefinition[]);
+  const lookup = (name: string, schema: unknown) => (server ? catalogStream(server, name, schema) : available.find((s) => s.name === name));
   const { problems, invalid } = shapeProblems(catalog);
   const entries = (catalog as { streams: CatalogEntry[] }).streams;
   const selections: SingerSelection[] = [];
@@ -145,7 +151,7 @@ export function selectionsFromSingerCatalog(catalog: unknown, bookmarks: Record<
     const metadata = new Map((e.metadata ?? []).map((m) => [m.breadcrumb.length === 0 ? '' : m.breadcrumb[1]!, m.metadata]));
     const streamMd = metadata.get('') ?? {};
     if (!isSelected(streamMd, false)) return;
-    const def = available.find((s) => s.name === name);
+    const def = lookup(name, e.schema);
     if (!def) {
       problems.push(`${where} selects "${name}", which this connector does not offer (its streams are: ${available.map((s) => s.name).join(', ')}); run --discover again`);
       return;

@@ -4,6 +4,8 @@ import { planSync, runSync, settingsOf, type SyncListener } from '../../engine/s
 import { RunRefusedError, type ConnectorError } from '../../util/errors.js';
 import { describeFailure } from '../../kaltura/errorTable.js';
 import { createKalturaClient } from '../../kaltura/index.js';
+import type { KalturaClient } from '../../kaltura/client.js';
+import { announceStreams, anyServerStreams, resolveStreams, type ServerStreams } from '../../streams/resolve.js';
 import { LineWriter } from '../../sinks/lineWriter.js';
 import { streams } from '../../streams/index.js';
 import { exitCodes } from '../../util/exitCodes.js';
@@ -77,8 +79,11 @@ export class SingerOutput implements SyncListener {
 /** `--discover`: the catalog on stdout, once the config is known to be valid. */
 export async function singerDiscover(configPath: string, out = new LineWriter(process.stdout), log: Logger = stderrLogger): Promise<number> {
   return inputErrorsExit(log, async () => {
-    await loadConfig(configPath);
-    await out.write(`${JSON.stringify(singerCatalog(), null, 2)}\n`);
+    const config = await loadConfig(configPath);
+    // The streams of this server: discover logs in, and says once what it leaves out.
+    const server = await resolveStreams(createKalturaClient(config, log, { retries: 2 }));
+    announceStreams(server, log);
+    await out.write(`${JSON.stringify(singerCatalog(server.available), null, 2)}\n`);
     await out.flush();
     return exitCodes.ok;
   });
@@ -94,25 +99,35 @@ export interface SingerSyncPaths {
 
 /** A Singer sync: every selected stream, the STATE after the records it covers, exit 1 if a stream failed. */
 export async function singerSync(paths: SingerSyncPaths, out = new LineWriter(process.stdout), log: Logger = stderrLogger): Promise<number> {
-  let prepared: { config: Config; bookmarks: Record<string, unknown>; selections: SingerSelection[]; plan: ReturnType<typeof planSync> } | undefined;
+  let inputs: { config: Config; bookmarks: Record<string, unknown>; catalog: unknown } | undefined;
   const code = await inputErrorsExit(log, async () => {
     const config = await loadConfig(paths.config);
     const bookmarks = bookmarksFromSingerState(paths.state ? await readJsonFile(paths.state, 'state') : undefined);
-    const selections = paths.catalog ? selectionsFromSingerCatalog(await readJsonFile(paths.catalog, 'catalog'), bookmarks) : paths.streams ? selectionsFromNames(paths.streams, bookmarks) : defaultSelections(bookmarks);
-    const plan = planSync(selections);
-    prepared = { config, bookmarks, selections, plan };
+    const catalog = paths.catalog ? await readJsonFile(paths.catalog, 'catalog') : undefined;
+    // Refused before any request: a catalog or a state that no server could take.
+    planSync(catalog !== undefined ? selectionsFromSingerCatalog(catalog, bookmarks, anyServerStreams()) : paths.streams ? selectionsFromNames(paths.streams, bookmarks) : defaultSelections(bookmarks));
+    inputs = { config, bookmarks, catalog };
     return exitCodes.ok;
   });
-  if (!prepared) return code;
-  const { config, bookmarks, selections, plan } = prepared;
+  if (!inputs) return code;
+  const { config, bookmarks, catalog } = inputs;
+  const run = closableLogger(log);
+  const client = createKalturaClient(config, run.log);
+  let prepared: { selections: SingerSelection[]; plan: ReturnType<typeof planSync> } | undefined;
+  const resolved = await serverStreamsOrExit(client, log, async (server) => {
+    const selections = catalog !== undefined ? selectionsFromSingerCatalog(catalog, bookmarks, server) : paths.streams ? selectionsFromNames(paths.streams, bookmarks, server) : defaultSelections(bookmarks, server.available);
+    if (catalog === undefined && !paths.streams) announceStreams(server, log);
+    else for (const warning of server.warnings) log.warn(warning);
+    prepared = { selections, plan: planSync(selections) };
+  });
+  if (!prepared) return resolved;
+  const { selections, plan } = prepared;
   if (plan.length === 0) {
     log.warn('The catalog selects no stream: nothing to read. Mark streams with "selected": true (Meltano: the select extra).');
     return exitCodes.ok;
   }
   log.info(`Reading ${selections.map((s) => `${s.def.name} (${s.mode === 'incremental' ? 'INCREMENTAL' : 'FULL_TABLE'})`).join(', ')}`);
-  const run = closableLogger(log);
   const output = new SingerOutput(selections, bookmarks, out, run.log);
-  const client = createKalturaClient(config, run.log);
   let result;
   try {
     result = await runSync(client, output, run.log, settingsOf(config), plan);
@@ -160,6 +175,29 @@ export function about(format: 'json' | 'text'): string {
   }
   lines.push('', `Streams: ${streams.map((s) => s.name).join(', ')}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The streams of this server, handed to `use`. Once requests go out, a failure is no longer bad
+ * input: a login refused or a server out of reach ends the run as a failed read (exit 1), as it
+ * would have failed every stream; a catalog that does not fit the server is still bad input (2).
+ */
+export async function serverStreamsOrExit(client: KalturaClient, log: Logger, use: (server: ServerStreams) => Promise<void>): Promise<number> {
+  let server: ServerStreams;
+  try {
+    server = await resolveStreams(client);
+  } catch (err) {
+    const error = describeFailure(err, { ...client.session.failureContext });
+    log.error(error.message);
+    // A session refused at login (a USER token without list:*) is refused as bad input is.
+    if (err instanceof RunRefusedError) return exitCodes.badInput;
+    if (error.internalMessage) log.debug(error.internalMessage);
+    return exitCodes.streamFailed;
+  }
+  return inputErrorsExit(log, async () => {
+    await use(server);
+    return exitCodes.ok;
+  });
 }
 
 /** Bad input (config, catalog, state) is refused before any request, with exit code 2. */
