@@ -87,6 +87,25 @@ export interface KeysetOptions {
   log: (message: string) => void;
   /** What logs and errors call the rows read, when they are not the stream's own (a walk of parents). */
   label?: string;
+  /** Filter fields every request adds (a batch of parent ids). */
+  base?: Filter;
+}
+
+/**
+ * How a keyset read leaves out the rows it already read at its lower second: `server`, by the
+ * list's `idNotIn` (up to 500 ids; a second with more is read on its own); `client`, for lists
+ * without it, by asking again from that second and dropping by primary key the rows that come
+ * back (a second that fills a page is read on its own).
+ */
+export type Exclusion = 'server' | 'client';
+
+export function exclusionOf(def: StreamDefinition): Exclusion {
+  return def.boundary === 'client' ? 'client' : 'server';
+}
+
+/** The rows read at the lower second are more than the exclusion can leave out: that second is read on its own. */
+function crowded(opts: KeysetOptions, seenAtLower: Set<string>): boolean {
+  return exclusionOf(opts.def) === 'server' ? seenAtLower.size > inListLimit : seenAtLower.size >= opts.pageSize;
 }
 
 /** The name logs and errors give the rows being read. */
@@ -96,13 +115,14 @@ export function nameOf(opts: KeysetOptions): string {
 
 /**
  * Reads every row whose cursor lies in the window, in ascending cursor order. It starts by keyset,
- * without offsets: each request asks for rows at or after the last second seen, excluding the ids
- * already read at that second, so rows that change during the read never shift a page and the
- * window's size is not bound by the 10,000-row cap. A second with more rows than an `idNotIn` list
- * can hold is read on its own (see `readCrowdedSecond`). Once the rows left in the window are
- * counted and under the cap, and the reader may keep several requests in flight, the rest is read
- * by offset, several pages at once (see `readRestByOffset`), so that a long window does not end the
- * read one page at a time; a pass that cannot be seen whole is finished by keyset.
+ * without offsets: each request asks for rows at or after the last second seen, leaving out the
+ * rows already read at that second (see `Exclusion`), so rows that change during the read never
+ * shift a page and the window's size is not bound by the 10,000-row cap. A second with more rows
+ * than the exclusion can leave out is read on its own (see `readCrowdedSecond`). Once the rows
+ * left in the window are counted and under the cap, and the reader may keep several requests in
+ * flight, the rest is read by offset, several pages at once (see `readRestByOffset`), so that a
+ * long window does not end the read one page at a time; a pass whose rows changed is finished by
+ * keyset.
  */
 export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow | WindowWalk): AsyncGenerator<Page> {
   const walk = window instanceof WindowWalk ? window : new WindowWalk(window);
@@ -118,15 +138,15 @@ export async function* readKeyset(opts: KeysetOptions, window: KeysetWindow | Wi
 async function* keysetPages(opts: KeysetOptions, window: WindowWalk): AsyncGenerator<Page> {
   const { def, pageSize } = opts;
   const cursor = def.cursorField;
-  let seenAtLower = new Set<string | number>();
+  /** Keys of the rows read at the lower second. */
+  let seenAtLower = new Set<string>();
   /** Rows an offset pass handed on already, when it had to be finished by keyset. */
-  let handedOn: Set<string | number> | undefined;
+  let handedOn: Set<string> | undefined;
   window.position = window.from;
   while (window.position === undefined || window.position <= window.to) {
     const lower = window.position;
     const upper = window.to;
-    const filter = keysetFilter(def, lower, upper, seenAtLower);
-    const answer = await opts.source.list(filter, { pageSize, pageIndex: 1 }, opts.signal);
+    const answer = await opts.source.list(keysetFilter(opts, lower, upper, seenAtLower), { pageSize, pageIndex: 1 }, opts.signal);
     // The count is the window's own only if the window was not cut while the request was out.
     const first = window.totalCount === undefined && lower === window.from && window.to === upper;
     if (first) window.totalCount = answer.totalCount;
@@ -140,24 +160,27 @@ async function* keysetPages(opts: KeysetOptions, window: WindowWalk): AsyncGener
       yield page;
       return;
     }
+    const earliest = cursorOf(def, rows[0]!);
     const last = cursorOf(def, rows[rows.length - 1]!);
-    if (lower !== undefined && last < lower) {
-      throw new ConnectorError('system_error', `${nameOf(opts)}: Kaltura returned rows out of ${cursor} order (${last} after ${lower}); the read stopped rather than risk missing rows.`);
+    if (lower !== undefined && earliest < lower) {
+      throw new ConnectorError('system_error', `${nameOf(opts)}: Kaltura returned rows out of ${cursor} order (${earliest} after ${lower}); the read stopped rather than risk missing rows.`);
     }
+    // Without idNotIn the rows of the lower second already handed on come back.
+    const fresh = rows.filter((row) => !(seenAtLower.has(rowKey(def, row)) && cursorOf(def, row) === lower));
     if (last !== lower) seenAtLower = new Set();
-    for (let i = rows.length - 1; i >= 0 && cursorOf(def, rows[i]!) === last; i--) seenAtLower.add(rows[i]!.id as string | number);
+    for (let i = rows.length - 1; i >= 0 && cursorOf(def, rows[i]!) === last; i--) seenAtLower.add(rowKey(def, rows[i]!));
     window.position = last;
-    window.rowsRead += rows.length;
+    window.rowsRead += fresh.length;
     page.checkpoint = last;
-    if (handedOn) page.rows = rows.filter((row) => !handedOn!.has(row.id as string | number));
+    page.rows = handedOn ? fresh.filter((row) => !handedOn!.has(rowKey(def, row))) : fresh;
     yield page;
     if (ended) return;
-    if (seenAtLower.size > inListLimit) {
+    if (crowded(opts, seenAtLower)) {
       yield* readCrowdedSecond(opts, last, seenAtLower, handedOn);
       window.position = last + 1;
       seenAtLower = new Set();
     } else if (canReadRestByOffset(opts, window)) {
-      const pass = yield* readRestByOffset(opts, window, keysetFilter(def, last, window.to, seenAtLower));
+      const pass = yield* readRestByOffset(opts, window, keysetFilter(opts, last, window.to, seenAtLower), seenAtLower);
       if (pass.complete) return;
       opts.log(`${nameOf(opts)}: rows changed while ${cursor} ${last} to ${window.to} was read by offset; reading it again by ${cursor}`);
       handedOn = pass.returned;
@@ -165,13 +188,14 @@ async function* keysetPages(opts: KeysetOptions, window: WindowWalk): AsyncGener
   }
 }
 
-/** The keyset query from `lower` (undefined: the beginning) to `upper`, less the ids read at `lower`. */
-function keysetFilter(def: StreamDefinition, lower: number | undefined, upper: number, seenAtLower: Set<string | number>): Filter {
-  const cursor = def.cursorField;
-  const filter: Filter = { orderBy: `+${cursor}` };
+/** The keyset query from `lower` (undefined: the beginning) to `upper`, less (by `idNotIn`) the rows read at `lower`. */
+function keysetFilter(opts: KeysetOptions, lower: number | undefined, upper: number, seenAtLower: Set<string>): Filter {
+  const cursor = opts.def.cursorField;
+  const filter: Filter = { ...opts.base, orderBy: `+${cursor}` };
   setLowerBound(filter, `${cursor}GreaterThanOrEqual`, lower);
   setUpperBound(filter, `${cursor}LessThanOrEqual`, upper);
-  if (seenAtLower.size > 0) filter.idNotIn = [...seenAtLower].join(',');
+  // Server exclusion is for lists keyed by `id`, whose keys are the ids.
+  if (exclusionOf(opts.def) === 'server' && seenAtLower.size > 0) filter.idNotIn = [...seenAtLower].join(',');
   return filter;
 }
 
@@ -189,15 +213,16 @@ function canReadRestByOffset(opts: KeysetOptions, window: WindowWalk): boolean {
 /** What an offset pass handed on, and whether that was the whole rest of the window. */
 interface OffsetPass {
   complete: boolean;
-  returned: Set<string | number>;
+  returned: Set<string>;
 }
 
 /**
  * The rest of a window, by offset pages of the keyset query at its position, several at once and
- * handed on in order. The first page's `totalCount` sets how many pages there are. Offsets shift
- * if a row leaves the window meanwhile, and rows of equal timestamps have no defined order, so
- * two pages may disagree about them; either shows as fewer distinct rows than were counted, and
- * an incomplete pass is finished by keyset (the caller does that, skipping what was handed on).
+ * handed on in order, under the rule of `countedPasses`: rows of equal timestamps have no defined
+ * order, so pages may disagree about them, and the window is paged again until every row it
+ * counts has come back. If its count changes, rows left the window while it was read, which may
+ * have shifted any page: the pass stops and the caller finishes the window by keyset, skipping
+ * what was handed on.
  *
  * Until then a page claims the seconds below its last row only while the pass is provably whole
  * so far: every answer counted the same rows (rows can leave the window, never enter it, so an
@@ -205,62 +230,65 @@ interface OffsetPass {
  * disagree about the order of a second's rows return one of them twice for each they miss).
  * Then every second below that row lies wholly in pages already handed on.
  */
-async function* readRestByOffset(opts: KeysetOptions, window: WindowWalk, filter: Filter): AsyncGenerator<Page, OffsetPass> {
-  const { pageSize } = opts;
+async function* readRestByOffset(opts: KeysetOptions, window: WindowWalk, filter: Filter, seenAtLower: Set<string>): AsyncGenerator<Page, OffsetPass> {
+  const { def, pageSize } = opts;
   window.sealed = true;
   const start = window.position!;
-  const returned = new Set<string | number>();
-  let counted: number | undefined;
-  let pages = Math.ceil((window.totalCount! - window.rowsRead) / pageSize);
+  const handed = new Set<string>();
+  const set = new CountedSet<string>();
+  const estimate = Math.ceil((window.totalCount! - window.rowsRead) / pageSize);
   let claim = start;
   let whole = true;
-  for await (const answer of fetchPagesInOrder(opts, filter, 1, () => pages)) {
-    if (counted === undefined) {
-      counted = answer.totalCount;
-      pages = Math.min(Math.ceil(counted / pageSize), Math.floor(listingCap / pageSize));
-    } else if (answer.totalCount !== counted) whole = false;
-    const rows: KalturaObject[] = [];
-    for (const row of answer.objects) {
-      const id = row.id as string | number;
-      if (returned.has(id)) {
-        whole = false;
-        continue;
-      }
-      returned.add(id);
-      rows.push(row);
+  const complete = yield* countedPasses(opts, `${def.cursorField} ${start} to ${window.to}`, set, { onChange: 'stop' }, async function* (pass) {
+    const pages = () => (set.complete || set.changes > 0 ? 0 : set.counted === undefined ? estimate : Math.min(Math.ceil(set.counted / pageSize), Math.floor(listingCap / pageSize)));
+    for await (const answer of fetchPagesInOrder(opts, filter, 1, pages)) {
+      const keys = answer.objects.map((row) => rowKey(def, row));
+      if (pass > 1 || keys.some((key) => set.returned.has(key))) whole = false;
+      set.note(answer.totalCount, keys);
+      if (set.changes > 0) whole = false;
+      const rows: KalturaObject[] = [];
+      answer.objects.forEach((row, i) => {
+        const key = keys[i]!;
+        if (handed.has(key) || seenAtLower.has(key)) return;
+        handed.add(key);
+        rows.push(row);
+      });
+      window.rowsRead += rows.length;
+      const last = answer.objects[answer.objects.length - 1];
+      if (whole && last) claim = Math.max(claim, cursorOf(def, last));
+      yield { rows, checkpoint: claim };
     }
-    window.rowsRead += rows.length;
-    const last = answer.objects[answer.objects.length - 1];
-    if (whole && last) claim = Math.max(claim, cursorOf(opts.def, last));
-    yield { rows, checkpoint: claim };
-  }
-  const complete = counted !== undefined && counted < listingCap && returned.size >= counted;
+    // A count past the cap cannot be paged by offset (rows never enter a past window; this is a defect of the answer).
+    if (set.counted !== undefined && set.counted >= listingCap && !def.uncapped) return false;
+  });
   if (complete) {
     window.position = window.to + 1;
     yield { rows: [], checkpoint: window.to + 1 };
   }
-  return { complete, returned };
+  return { complete, returned: handed };
 }
 
 /**
- * A second shared by more rows than `idNotIn` can exclude (bulk updates give thousands of rows
- * one `updatedAt`). That second is read by itself, ordered by the tie-breaker field and paged by
- * offset, several pages at once; when it holds the cap or more, it is cut along that field into
- * windows of fewer than 10,000 rows (see `readTieWindow`). Up to 500 of the rows already yielded
- * are excluded by `idNotIn`, so few of them are fetched again; the rest are skipped by id (the set
- * is bounded by the rows of one second).
+ * A second shared by more rows than the exclusion can leave out (bulk updates give thousands of
+ * rows one `updatedAt`). That second is read by itself and paged by offset, several pages at once.
+ * A list with the cap orders it by the tie-breaker field and, when it holds the cap or more, cuts
+ * it along that field into windows of fewer than 10,000 rows (see `readTieWindow`); a database
+ * list without the cap pages it in `crowdedSecondOrder` (default: its own primary-key order). With
+ * server exclusion, up to 500 of the rows already yielded are left out by `idNotIn`, so few of them
+ * are fetched again; the rest are skipped by key (the set is bounded by the rows of one second).
  */
-async function* readCrowdedSecond(opts: KeysetOptions, second: number, seen: Set<string | number>, handedOn?: Set<string | number>): AsyncGenerator<Page> {
+async function* readCrowdedSecond(opts: KeysetOptions, second: number, seen: Set<string>, handedOn?: Set<string>): AsyncGenerator<Page> {
   const { def } = opts;
-  const base: Filter = {};
+  const base: Filter = { ...opts.base };
   setLowerBound(base, `${def.cursorField}GreaterThanOrEqual`, second);
   setUpperBound(base, `${def.cursorField}LessThanOrEqual`, second);
-  const excluded = [...seen].slice(-inListLimit);
+  const excluded = exclusionOf(def) === 'server' ? [...seen].slice(-inListLimit) : [];
   if (excluded.length > 0) base.idNotIn = excluded.join(',');
   const crowd: Crowd = { opts, base, second, seen, handedOn };
   const read: PagesRead = { pages: 0, returned: new Set() };
   const first = yield* readNextPage(crowd, {}, read);
-  opts.log(`${nameOf(opts)}: ${first.totalCount + excluded.length} rows share ${def.cursorField} ${second}; reading that second by ${def.tieBreakerField}`);
+  const order = def.uncapped ? 'offset' : def.tieBreakerField;
+  opts.log(`${nameOf(opts)}: ${first.totalCount + excluded.length} rows share ${def.cursorField} ${second}; reading that second by ${order}`);
   yield* readTieWindow(crowd, {}, first.totalCount, read);
   yield { rows: [], checkpoint: second + 1 };
 }
@@ -270,10 +298,10 @@ interface Crowd {
   /** The second's filter, with the ids excluded. */
   base: Filter;
   second: number;
-  /** Ids already yielded at this second. */
-  seen: Set<string | number>;
-  /** Ids an offset pass of the window handed on already. */
-  handedOn?: Set<string | number>;
+  /** Keys of the rows already yielded at this second. */
+  seen: Set<string>;
+  /** Keys of the rows an offset pass of the window handed on already. */
+  handedOn?: Set<string>;
 }
 
 /** A window of a crowded second along the tie-breaker field; an absent bound is open. */
@@ -285,13 +313,16 @@ interface TieBounds {
 /** The first pages of a window already read, in its order: their ids and the tie-breaker values they span. */
 interface PagesRead {
   pages: number;
-  returned: Set<string | number>;
+  returned: Set<string>;
   lowest?: number;
   highest?: number;
 }
 
+/** A window's filter: for a database list without the cap, the whole second in its `crowdedSecondOrder`. */
 function tieFilter(crowd: Crowd, bounds: TieBounds): Filter {
-  const field = crowd.opts.def.tieBreakerField;
+  const { def } = crowd.opts;
+  if (def.uncapped) return def.crowdedSecondOrder ? { ...crowd.base, orderBy: def.crowdedSecondOrder } : { ...crowd.base };
+  const field = def.tieBreakerField;
   const filter: Filter = { ...crowd.base, orderBy: `+${field}` };
   setLowerBound(filter, `${field}GreaterThanOrEqual`, bounds.from);
   if (bounds.to !== undefined) setUpperBound(filter, `${field}LessThanOrEqual`, bounds.to);
@@ -308,24 +339,24 @@ async function* readNextPage(crowd: Crowd, bounds: TieBounds, read: PagesRead): 
   const answer = await opts.source.list(tieFilter(crowd, bounds), { pageSize: opts.pageSize, pageIndex: read.pages + 1 }, opts.signal);
   read.pages += 1;
   const objects = answer.objects;
-  if (objects.length > 0) {
+  if (objects.length > 0 && !opts.def.uncapped) {
     read.lowest ??= cursorOf(opts.def, objects[0]!, field);
     read.highest = cursorOf(opts.def, objects[objects.length - 1]!, field);
   }
-  const rows = freshRows(crowd, answer, read.returned);
+  for (const row of objects) read.returned.add(rowKey(opts.def, row));
+  const rows = freshRows(crowd, answer);
   if (rows.length > 0) yield { rows, checkpoint: crowd.second };
   return answer;
 }
 
-/** The rows of an answer not yielded yet; every row it returned is added to `returned`. */
-function freshRows(crowd: Crowd, answer: ListAnswer, returned: Set<string | number>): KalturaObject[] {
+/** The rows of an answer not yielded yet. */
+function freshRows(crowd: Crowd, answer: ListAnswer): KalturaObject[] {
   const rows: KalturaObject[] = [];
   for (const row of answer.objects) {
-    const id = row.id as string | number;
-    returned.add(id);
-    if (crowd.seen.has(id)) continue;
-    crowd.seen.add(id);
-    if (!crowd.handedOn?.has(id)) rows.push(row);
+    const key = rowKey(crowd.opts.def, row);
+    if (crowd.seen.has(key)) continue;
+    crowd.seen.add(key);
+    if (!crowd.handedOn?.has(key)) rows.push(row);
   }
   return rows;
 }
@@ -333,7 +364,7 @@ function freshRows(crowd: Crowd, answer: ListAnswer, returned: Set<string | numb
 /**
  * One window of a crowded second, of `count` rows: counted by a page of its own, or its parent's
  * count less its lower sibling's (rows only ever leave a past second, so that is never an
- * undercount, and an overcount makes the pass come up short and read again). `read` holds the
+ * undercount, and it only decides whether to cut; the window's first answer counts it). `read` holds the
  * window's first pages when they were read already. Under the cap the window is paged by offset;
  * at or over it, it is cut in two. The cut is placed below the second itself, as a creation time
  * never comes after an update; the upper half stays open, so a row that breaks that rule is still
@@ -344,7 +375,7 @@ async function* readTieWindow(crowd: Crowd, bounds: TieBounds, count: number, re
   const { def } = crowd.opts;
   const field = def.tieBreakerField;
   if (count <= 0) return;
-  if (count < listingCap) {
+  if (count < listingCap || def.uncapped) {
     yield* readTieWindowByOffset(crowd, bounds, count, read);
     return;
   }
@@ -365,46 +396,110 @@ async function* readTieWindow(crowd: Crowd, bounds: TieBounds, count: number, re
 
 /**
  * A window under the cap, by offset, several pages at once, after the pages `read` holds, under
- * the recount rule of `countedPasses` (rows of equal `createdAt` have no order in Kaltura).
+ * the rule of `countedPasses` (rows of equal `createdAt` have no order in Kaltura, so later passes
+ * page the window again until every row it counts has come back).
  */
 async function* readTieWindowByOffset(crowd: Crowd, bounds: TieBounds, counted: number, read?: PagesRead): AsyncGenerator<Page> {
   const { def, pageSize } = crowd.opts;
   const filter = tieFilter(crowd, bounds);
-  yield* countedPasses(crowd.opts, `${def.cursorField} ${crowd.second}`, async function* (pass) {
-    // A pass after one that came up short counts the rows again: some left meanwhile.
-    const count = pass === 1 ? counted : await countRows(crowd.opts, filter);
-    const pages = Math.min(Math.ceil(count / pageSize), Math.floor(listingCap / pageSize));
-    const returned = pass === 1 && read ? read.returned : new Set<string | number>();
-    for await (const answer of fetchPagesInOrder(crowd.opts, filter, pass === 1 && read ? read.pages + 1 : 1, () => pages)) {
-      const rows = freshRows(crowd, answer, returned);
+  // Without pages of its own, the window's count is its parent's less its sibling's, an estimate
+  // until its first answer counts it.
+  const set = read ? new CountedSet<string>(counted, read.returned) : new CountedSet<string>();
+  const reach = def.uncapped ? Number.POSITIVE_INFINITY : Math.floor(listingCap / pageSize);
+  yield* countedPasses(crowd.opts, `${def.cursorField} ${crowd.second}`, set, { onChange: 'recount' }, async function* (pass) {
+    const pages = () => (set.complete ? 0 : Math.min(Math.ceil((set.counted ?? counted) / pageSize), reach));
+    for await (const answer of fetchPagesInOrder(crowd.opts, filter, pass === 1 && read ? read.pages + 1 : 1, pages)) {
+      set.note(answer.totalCount, answer.objects.map((row) => rowKey(def, row)));
+      const rows = freshRows(crowd, answer);
       if (rows.length > 0) yield { rows, checkpoint: crowd.second };
     }
-    return { counted: count, returned: returned.size };
   });
 }
 
-/** What one counted offset pass saw: the rows it counted first, and the distinct rows it returned. */
-export interface CountedPass {
-  counted: number;
-  returned: number;
+/**
+ * What a counted read by offset has seen of one set of rows (one query): its count, and the keys
+ * of the rows returned by answers that all gave that count. Rows never enter a past second, only
+ * leave it, so answers of equal count saw the same rows: every key kept is a row of the set as it
+ * stands, and once there are as many keys as the count, every row has been returned, whatever
+ * order each answer gave the rows that tie. An answer of another count starts the keys over.
+ */
+export class CountedSet<K> {
+  returned: Set<K>;
+  /** Times an answer gave another count than the one before: rows left the set while it was read. */
+  changes = 0;
+  /** The count before the last change, for the log. */
+  previous?: number;
+
+  constructor(
+    /** The set's size; undefined until the first answer gives it. */
+    public counted?: number,
+    returned?: Set<K>,
+  ) {
+    this.returned = new Set(returned);
+  }
+
+  note(totalCount: number, keys: Iterable<K>): void {
+    if (this.counted !== undefined && totalCount !== this.counted) {
+      this.previous = this.counted;
+      this.changes += 1;
+      this.returned = new Set();
+    }
+    this.counted = totalCount;
+    for (const key of keys) this.returned.add(key);
+  }
+
+  get complete(): boolean {
+    return this.counted !== undefined && this.returned.size >= this.counted;
+  }
 }
 
-/** Passes a counted offset read may take before the rows are called unstable. */
-const maxPasses = 5;
+/** Times a counted set's rows may leave it during its read before they are called unstable. */
+const maxChanges = 5;
+/**
+ * Passes over a set whose count holds but whose rows have not all come back. Each pass returns
+ * every row with some chance even when ties are reshuffled on every request (about 1 in 3 or
+ * better for any page size), so 25 passes miss a row of 10,000 with odds below one in a million.
+ */
+const maxPasses = 25;
 
 /**
- * The recount rule of every read by offset of a counted set of rows, held once: offsets are
- * safe only if no row leaves the set during the pass and pages agree on the order of rows that
- * tie, and either failure shows as fewer distinct rows returned than counted. Such a pass is
- * read again, whole (the pass itself counts again), up to five passes; then the read stops as a
- * transient failure. `where` names the rows in messages, e.g. `updatedAt 1732237921`.
+ * The rule of every read by offset of a counted set of rows, held once: offsets are safe only
+ * if no row leaves the set during the read and pages agree on the order of rows that tie. `pass`
+ * pages the set once and notes every answer in `set`; while the count holds, passes go on and
+ * their keys add up, so rows in a new order on each request are read in full after a few passes
+ * (skipping the rows already handed on is the pass's job). When the count changes, rows left the
+ * set: with `onChange: 'recount'` the keys start over with the new count (up to five times); with
+ * `'stop'` the read returns false, for the caller to finish the rows another way (as it does when
+ * the pass itself returns false). Past either bound the read stops as a transient failure.
+ * `where` names the rows in messages, e.g. `updatedAt 1732237921`. Returns whether every row
+ * counted was returned.
  */
-export async function* countedPasses(opts: KeysetOptions, where: string, pass: (n: number) => AsyncGenerator<Page, CountedPass>): AsyncGenerator<Page> {
+export async function* countedPasses<K>(
+  opts: KeysetOptions,
+  where: string,
+  set: CountedSet<K>,
+  policy: { onChange: 'recount' | 'stop' },
+  pass: (n: number) => AsyncGenerator<Page, boolean | void>,
+): AsyncGenerator<Page, boolean> {
+  let changes = set.changes;
+  let reordered = false;
   for (let n = 1; ; n++) {
-    const { counted, returned } = yield* pass(n);
-    if (returned >= counted) return;
-    if (n >= maxPasses) throw new ConnectorError('transient_error', `${nameOf(opts)}: the rows at ${where} kept changing while they were read; run the sync again.`);
-    opts.log(`${nameOf(opts)}: the rows at ${where} changed while they were read (${counted} counted, ${returned} returned); reading them again`);
+    if ((yield* pass(n)) === false) return false;
+    const changed = set.changes > changes;
+    if (changed) {
+      if (policy.onChange === 'stop') return false;
+      changes = set.changes;
+      if (changes >= maxChanges) throw new ConnectorError('transient_error', `${nameOf(opts)}: the rows at ${where} kept changing while they were read; run the sync again.`);
+      opts.log(`${nameOf(opts)}: the rows at ${where} changed while they were read (${set.previous} counted, then ${set.counted}); reading them again`);
+    }
+    if (set.complete) return true;
+    if (n >= maxPasses) {
+      throw new ConnectorError('transient_error', `${nameOf(opts)}: the ${set.counted} rows at ${where} came back in a different order on every request; after ${n} passes ${set.counted! - set.returned.size} of them had still not been returned. Run the sync again.`);
+    }
+    if (!reordered && !changed) {
+      reordered = true;
+      opts.log(`${nameOf(opts)}: the ${set.counted} rows at ${where} came back in a different order on each request (${set.returned.size} returned so far); paging them again until every one is read`);
+    }
   }
 }
 

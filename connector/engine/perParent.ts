@@ -3,7 +3,6 @@ import type { StreamDefinition } from '../streams/definition.js';
 import { inListLimit, readKeyset, type Filter, type KeysetOptions, type Page } from './keyset.js';
 import { readWindows } from './windows.js';
 import { FanIn } from './fanIn.js';
-import { readBoundaryKeyset } from './boundary.js';
 import { SourceSelector } from './source.js';
 import { PageDecoder } from './pageDecoder.js';
 import { ParentFeed, type ParentTicket } from './parentFeed.js';
@@ -17,7 +16,7 @@ const openEnd = 2_147_483_647;
 /**
  * Reads a stream whose list must name its parents (ParentBatches): the parent stream is read in
  * full by its windowed keyset reader, its ids are cut into batches, and the children of each batch
- * are read over the cursor range by the boundary keyset reader, up to `readers` batches at once
+ * are read over the cursor range by the keyset reader (one request at a time each), up to `readers` batches at once
  * (the client's limiter still bounds the requests of the whole sync). A new child can belong to
  * any parent, old or new, so every run walks every parent. Children of different batches are not
  * in cursor order, so no page moves the checkpoint: it stays at the start of the range until the
@@ -41,8 +40,9 @@ export async function* readPerParent(options: KeysetOptions, range: { from?: num
 
   const readBatch = async (ids: string[], emit: (rows: Page['rows']) => Promise<void>): Promise<void> => {
     const base: Filter = { [parents.filter]: ids.join(',') };
-    // Batch totals are not the stream's: no estimate is given.
-    for await (const page of readBoundaryKeyset(opts, range, base)) if (page.rows.length > 0) await emit(page.rows);
+    // One request at a time per batch: the batches themselves fill the width. Batch totals are
+    // not the stream's: no estimate is given.
+    for await (const page of readKeyset({ ...opts, base, width: () => 1 }, range)) if (page.rows.length > 0) await emit(page.rows);
   };
   const launch = async (ids: string[]): Promise<void> => {
     await fan.room();

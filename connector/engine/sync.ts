@@ -7,7 +7,6 @@ import type { WindowedOptions } from './windows.js';
 import type { Logger } from '../util/logger.js';
 import { readWindows, type CursorRange, type RangePage } from './windows.js';
 import { cursorOf, rowKey } from './keyset.js';
-import { readBoundaryKeyset } from './boundary.js';
 import { parentFeed, readPerParent } from './perParent.js';
 import type { ParentFeed, ParentTicket } from './parentFeed.js';
 import { SourceSelector, type ListPort } from './source.js';
@@ -194,7 +193,10 @@ async function syncStream(reading: StreamReading, listener: SyncListener, log: L
   const checkpoint = async () => {
     // A state never moves past invalid rows: they are read again next time.
     if (!incremental || invalid > 0) return;
-    await listener.checkpoint(def.name, makeState(def, done.coverage()), sinceCheckpoint);
+    // A state that claims nothing (a first per-parent pass not yet complete) is no state: readState would refuse it.
+    const coverage = done.coverage();
+    if (coverage.mark === undefined && coverage.slices.list().length === 0) return;
+    await listener.checkpoint(def.name, makeState(def, coverage), sinceCheckpoint);
     sinceCheckpoint = 0;
   };
   try {
@@ -254,24 +256,14 @@ async function syncStream(reading: StreamReading, listener: SyncListener, log: L
 }
 
 /**
- * The reader follows the list: batches of parents, no idNotIn, or the windowed keyset reader.
- * Per-parent reads deliver rows of every batch across the whole range, so they finish no part of
- * it before the end; the others say which part of the range each page finished.
+ * Lists that must name their parents are read by batches of parents; every other list by the
+ * windowed keyset reader, whatever its exclusion. Per-parent reads deliver rows of every batch
+ * across the whole range, so they finish no part of it before the end; the others say which part
+ * of the range each page finished.
  */
 async function* pagesOf(options: WindowedOptions, def: StreamDefinition, ranges: CursorRange[], parents: ParentTicket | undefined): AsyncGenerator<RangePage> {
   if (def.parents) {
     for (const range of ranges) for await (const page of readPerParent(options, range, walkOf(def, parents))) yield { rows: page.rows };
-    return;
-  }
-  if (def.boundary === 'client') {
-    for (const range of ranges) {
-      for await (const page of readBoundaryKeyset(options, range)) {
-        const out: RangePage = { rows: page.rows, finished: { from: range.from, below: page.checkpoint } };
-        if (ranges.length === 1 && page.totalCount !== undefined) out.totalCount = page.totalCount;
-        yield out;
-      }
-      yield { rows: [], finished: { from: range.from, below: range.to + 1 } };
-    }
     return;
   }
   yield* readWindows(options, ranges);

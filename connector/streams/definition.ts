@@ -55,9 +55,9 @@ export interface StreamDefinition {
   /** Unix-seconds field that orders the keyset read and is the incremental cursor. */
   cursorField: string;
   /**
-   * Second unix-seconds field used to cut a second that holds too many rows to page through. It
-   * only matters for `idNotIn` lists (`boundary` other than `client`); a `client` list pages such a
-   * second in `crowdedSecondOrder` instead and never reads this field.
+   * Second unix-seconds field used to order and cut a second that holds too many rows to page
+   * through, in lists with the 10,000-row cap; an `uncapped` list pages such a second in
+   * `crowdedSecondOrder` instead and never reads this field.
    */
   tieBreakerField: string;
   /**
@@ -72,7 +72,7 @@ export interface StreamDefinition {
    * key, and a second that fills a page is read on its own by offset).
    */
   boundary?: 'idNotIn' | 'client';
-  /** `orderBy` of the offset pages of a crowded second (`client` boundary); none = the list's own (primary key) order. */
+  /** `orderBy` of the offset pages of a crowded second of an `uncapped` list; none = the list's own (primary key) order. */
   crowdedSecondOrder?: string;
   /** A database list: no 10,000-row cap on offsets. */
   uncapped?: boolean;

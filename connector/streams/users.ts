@@ -7,8 +7,8 @@ export const users: StreamDefinition = {
   primaryKey: [['id']],
   cursorField: 'updatedAt',
   tieBreakerField: 'createdAt',
-  // user.list has no idNotIn, but it orders by id: a crowded second is paged in id order.
+  // user.list has no idNotIn: the rows of the last second read come back and are dropped by key.
+  // It has the search cap, so a crowded second is cut by createdAt like the entries'.
   boundary: 'client',
-  crowdedSecondOrder: '+id',
   deletions: 'Deleted users are never listed (blocked ones are, with status 0): only a full refresh drops them.',
 };

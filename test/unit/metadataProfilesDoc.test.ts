@@ -23,3 +23,12 @@ test('the example in docs/metadata-profiles.md: the schema and the record are wh
   assert.equal(shaper.repair(shaped), undefined);
   assert.deepEqual(JSON.parse(JSON.stringify(shaped)), JSON.parse(record));
 });
+
+test('the README shows the same record as docs/metadata-profiles.md, under the same stream name', () => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('`metadata_<system name>`'));
+  const json = /```json\n(.*)\n```/.exec(section)?.[1];
+  assert.ok(json, 'a one-line record in the README after the profile row');
+  assert.deepEqual(JSON.parse(json), JSON.parse(blocks[3]!));
+  assert.match(section, /`CourseInfo` becomes\s+`metadata_course_info`/);
+});
