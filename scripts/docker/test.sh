@@ -73,4 +73,4 @@ node -e '
 ' "$sizes" "$build_s" "$IMAGE" "$BASE_IMAGE"
 rm -rf "$sizes"
 
-node --test --test-concurrency=1 dist/scripts/docker/
+node --test --test-concurrency=1 --test-reporter=./dist/test/helpers/reporter.js dist/scripts/docker/
