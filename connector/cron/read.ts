@@ -312,7 +312,10 @@ async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, s
   }
 
   // Refused before any request: a catalog or a state that no server could take.
-  planSync(catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates, anyServerStreams()) : options.streams ? selectionsFromNames(options.streams, streamStates) : defaultSelections(streamStates));
+  const asked = catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates, anyServerStreams()) : options.streams ? selectionsFromNames(options.streams, streamStates) : defaultSelections(streamStates);
+  planSync(asked);
+  // The streams this run reads, when a catalog or --streams names them (profile names included).
+  const wanted = catalog !== undefined ? asked.map((s) => s.def.name) : options.streams?.map((r) => r.name);
 
   const dir = resolve(options.outputDir);
   try {
@@ -326,7 +329,7 @@ async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, s
 
   // The streams of this server: every one it serves (what it cannot serve is said once), or the catalog's.
   const client = createKalturaClient(config, log);
-  const server = await resolveStreamsOf(client);
+  const server = await resolveStreamsOf(client, wanted);
   if (catalog === undefined && !options.streams) announceStreams(server, log);
   else for (const warning of server.warnings) log.warn(warning);
   const selections = catalog !== undefined ? selectionsFromAnyCatalog(catalog, streamStates, server) : options.streams ? selectionsFromNames(options.streams, streamStates, server) : defaultSelections(streamStates, server.available);

@@ -40,9 +40,9 @@ export class StreamsUnresolved extends Error {
 }
 
 /** `resolveStreams`, its failure wrapped as StreamsUnresolved, for callers that treat it apart from bad input. */
-export async function resolveStreamsOf(client: KalturaClient): Promise<ServerStreams> {
+export async function resolveStreamsOf(client: KalturaClient, wanted?: readonly string[]): Promise<ServerStreams> {
   try {
-    return await resolveStreams(client);
+    return await resolveStreams(client, wanted);
   } catch (err) {
     throw new StreamsUnresolved(err, { ...client.session.failureContext });
   }
@@ -62,8 +62,17 @@ const profilePage = 500;
 /** A bound on the profile listing (100,000 profiles): the loop always ends. */
 const maxProfilePages = 200;
 
-export async function resolveStreams(client: KalturaClient): Promise<ServerStreams> {
-  const [profiles, captions] = await Promise.all([listProfiles(client), pluginPresent(client, 'caption_captionasset', { objectType: 'KalturaCaptionAssetFilter' })]);
+/**
+ * `wanted`: the names a catalog or `--streams` selects, when the run reads only those. A plugin no
+ * wanted stream comes from is not asked about (a read of media alone sends no metadata or caption
+ * request), so the streams of that plugin are then simply not in the answer.
+ */
+export async function resolveStreams(client: KalturaClient, wanted?: readonly string[]): Promise<ServerStreams> {
+  const asks = (test: (name: string) => boolean) => wanted === undefined || wanted.some(test);
+  const [profiles, captions] = await Promise.all([
+    asks((name) => name.startsWith('metadata')) ? listProfiles(client) : ([] as MetadataProfile[]),
+    asks((name) => name === 'caption_assets') ? pluginPresent(client, 'caption_captionasset', { objectType: 'KalturaCaptionAssetFilter' }) : true,
+  ]);
   const missing = new Map<string, string>();
   if (profiles === 'missing') missing.set('metadata', pluginReason('metadata', 'metadata_metadataprofile'));
   if (!captions) missing.set('caption', pluginReason('caption', 'caption_captionasset'));

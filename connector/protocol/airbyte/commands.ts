@@ -132,7 +132,7 @@ export async function read(out: AirbyteOutput, paths: { config: string; catalog:
     // The catalog is checked against what this server serves: a stream it lacks fails alone.
     let server: ServerStreams;
     try {
-      server = await resolveStreams(client);
+      server = await resolveStreams(client, asked.map((s) => s.def.name));
     } catch (err) {
       // A session refused for the whole run stays one error; anything else (Kaltura out of
       // reach, a login that fails) fails each selected stream with its cause, as a read would.

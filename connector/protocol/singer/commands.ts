@@ -99,18 +99,21 @@ export interface SingerSyncPaths {
 
 /** A Singer sync: every selected stream, the STATE after the records it covers, exit 1 if a stream failed. */
 export async function singerSync(paths: SingerSyncPaths, out = new LineWriter(process.stdout), log: Logger = stderrLogger): Promise<number> {
-  let inputs: { config: Config; bookmarks: Record<string, unknown>; catalog: unknown } | undefined;
+  let inputs: { config: Config; bookmarks: Record<string, unknown>; catalog: unknown; wanted?: string[] } | undefined;
   const code = await inputErrorsExit(log, async () => {
     const config = await loadConfig(paths.config);
     const bookmarks = bookmarksFromSingerState(paths.state ? await readJsonFile(paths.state, 'state') : undefined);
     const catalog = paths.catalog ? await readJsonFile(paths.catalog, 'catalog') : undefined;
     // Refused before any request: a catalog or a state that no server could take.
-    planSync(catalog !== undefined ? selectionsFromSingerCatalog(catalog, bookmarks, anyServerStreams()) : paths.streams ? selectionsFromNames(paths.streams, bookmarks) : defaultSelections(bookmarks));
-    inputs = { config, bookmarks, catalog };
+    const asked = catalog !== undefined ? selectionsFromSingerCatalog(catalog, bookmarks, anyServerStreams()) : paths.streams ? selectionsFromNames(paths.streams, bookmarks) : defaultSelections(bookmarks);
+    planSync(asked);
+    // The streams this run reads, when a catalog or --streams names them (profile names included).
+    const wanted = catalog !== undefined ? asked.map((s) => s.def.name) : paths.streams?.map((r) => r.name);
+    inputs = { config, bookmarks, catalog, wanted };
     return exitCodes.ok;
   });
   if (!inputs) return code;
-  const { config, bookmarks, catalog } = inputs;
+  const { config, bookmarks, catalog, wanted } = inputs;
   const run = closableLogger(log);
   const client = createKalturaClient(config, run.log);
   let prepared: { selections: SingerSelection[]; plan: ReturnType<typeof planSync> } | undefined;
@@ -119,7 +122,7 @@ export async function singerSync(paths: SingerSyncPaths, out = new LineWriter(pr
     if (catalog === undefined && !paths.streams) announceStreams(server, log);
     else for (const warning of server.warnings) log.warn(warning);
     prepared = { selections, plan: planSync(selections) };
-  });
+  }, wanted);
   if (!prepared) return resolved;
   const { selections, plan } = prepared;
   if (plan.length === 0) {
@@ -182,10 +185,10 @@ export function about(format: 'json' | 'text'): string {
  * input: a login refused or a server out of reach ends the run as a failed read (exit 1), as it
  * would have failed every stream; a catalog that does not fit the server is still bad input (2).
  */
-export async function serverStreamsOrExit(client: KalturaClient, log: Logger, use: (server: ServerStreams) => Promise<void>): Promise<number> {
+export async function serverStreamsOrExit(client: KalturaClient, log: Logger, use: (server: ServerStreams) => Promise<void>, wanted?: readonly string[]): Promise<number> {
   let server: ServerStreams;
   try {
-    server = await resolveStreams(client);
+    server = await resolveStreams(client, wanted);
   } catch (err) {
     const error = describeFailure(err, { ...client.session.failureContext });
     log.error(error.message);
