@@ -121,9 +121,10 @@ async function main(): Promise<void> {
     await Promise.all([...files.values()].map((f) => new Promise((resolve) => f.end(resolve))));
     const readSeconds = (Date.now() - readStarted) / 1000;
     console.log(`\nread: exit code ${code} in ${readSeconds.toFixed(1)} s`);
+    const width = Math.max(18, ...[...counts.keys()].map((s) => s.length));
     for (const [stream, n] of counts) {
       const problem = failed.has(stream) ? ` (FAILED: ${failed.get(stream)})` : '';
-      console.log(`  ${stream.padEnd(18)} ${String(n).padStart(8)} records -> ${join(shown, `${stream}.jsonl`)}${problem}`);
+      console.log(`  ${stream.padEnd(width)} ${String(n).padStart(8)} records -> ${join(shown, `${stream}.jsonl`)}${problem}`);
     }
     console.log(`total elapsed ${((Date.now() - started) / 1000).toFixed(1)} s`);
     process.exitCode = code;
