@@ -2,11 +2,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runConnector, recordsOf, lastStates, ofType } from '../helpers/cli.js';
 import { startFixture, type Fixture } from '../helpers/setup.js';
-import { syncStreamWith, type SyncListener } from '../../connector/engine/sync.js';
+import { syncStreamWith } from '../../connector/engine/sync.js';
 import type { ListAnswer, ListPort } from '../../connector/engine/source.js';
-import type { StreamState } from '../../connector/engine/state.js';
 import { Logger } from '../../connector/util/logger.js';
 import { users } from '../../connector/streams/users.js';
+import { stateListener } from '../helpers/stateListener.js';
 
 // The state never claims a time later than the Kaltura time the run has evidence of: this
 // machine's clock may be hours ahead of Kaltura's, and a state at local time skips every update
@@ -72,17 +72,7 @@ function table(rows: Array<{ id: string; updatedAt: number; createdAt: number }>
 test('when no answer gives Kaltura\'s time, the state does not move past the newest change read', async () => {
   const base = 1_700_000_000;
   const rows = Array.from({ length: 30 }, (_, i) => ({ id: `u${i}`, updatedAt: base + i * 60, createdAt: base }));
-  const states: StreamState[] = [];
-  const listener: SyncListener = {
-    started: async () => {},
-    estimate: async () => {},
-    records: async () => {},
-    checkpoint: async (_stream, state) => {
-      states.push(state);
-    },
-    completed: async () => {},
-    failed: async (_stream, error) => assert.fail(error.message),
-  };
+  const { states, listener } = stateListener();
   const settings = { pageSize: 10, lookbackSeconds: 0, readers: 2 };
   const encode = (row: Record<string, unknown>) => ({ json: Buffer.from(JSON.stringify(row)) });
   // This machine's clock, a day past the newest row: the read's end, but no evidence of Kaltura's time.

@@ -4,9 +4,9 @@ import { startEmulator, type Emulator } from '../../fixtures/emulator/index.js';
 import { parseConfig } from '../../connector/config/config.js';
 import { createKalturaClient } from '../../connector/kaltura/index.js';
 import { Logger } from '../../connector/util/logger.js';
-import { planSync, runSync, settingsOf, type SyncListener } from '../../connector/engine/sync.js';
+import { planSync, runSync, settingsOf } from '../../connector/engine/sync.js';
 import { media } from '../../connector/streams/media.js';
-import type { StreamState } from '../../connector/engine/state.js';
+import { stateListener } from '../helpers/stateListener.js';
 
 // Rows written in the second a read starts in, after it started, must not fall between this read
 // and the next: offset pages of a counted window can skip a row when another one enters it.
@@ -31,17 +31,7 @@ test('an incremental read ends before the second it started in, so rows written 
     if (typeof bound === 'number') upperBounds.push(bound);
     return list(service, params, signal, decode);
   };
-  const states: StreamState[] = [];
-  const listener: SyncListener = {
-    started: async () => {},
-    estimate: async () => {},
-    records: async () => {},
-    checkpoint: async (_stream, state) => {
-      states.push(state);
-    },
-    completed: async () => {},
-    failed: async (_stream, error) => assert.fail(error.message),
-  };
+  const { states, listener } = stateListener();
   const result = await runSync(client, listener, new Logger(() => {}), settingsOf(config), planSync([{ def: media, mode: 'incremental' }]));
   assert.deepEqual(result.failed, []);
   assert.ok(upperBounds.length > 0, 'the reads were bounded by updatedAt');
