@@ -123,6 +123,7 @@ test('a catalog asking for what the streams cannot do is refused with every prob
   );
   assert.throws(() => selectionsFromSingerCatalog([], {}), /no "streams" list/);
   assert.throws(() => selectionsFromSingerCatalog({ streams: [{ tap_stream_id: 'media', metadata: {} }] }, {}), /metadata.*must be a list/);
+  assert.throws(() => selectionsFromSingerCatalog({ streams: [null] }, {}), (err: unknown) => err instanceof ConnectorError && err.failureType === 'config_error' && /streams\[0\] is not an object/.test(err.message));
 });
 
 test('Singer state is read as Meltano passes it, or as the value of a STATE message', () => {

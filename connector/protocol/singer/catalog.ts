@@ -115,10 +115,13 @@ function shapeProblems(catalog: unknown): { problems: string[]; invalid: Set<num
     invalid.add(i);
     const entry = (catalog as { streams: unknown[] }).streams[i];
     const where = `streams[${i}]`;
-    const e2 = entry as CatalogEntry;
-    const named = `${where} (${typeof e2.tap_stream_id === 'string' ? e2.tap_stream_id : e2.stream})`;
-    if (!isObject(entry)) problems.set(where, `${where} is not an object`);
-    else if (at.length === 2 || at[2] === 'tap_stream_id' || at[2] === 'stream') problems.set(where, `${where} has no "tap_stream_id"`);
+    if (!isObject(entry)) {
+      problems.set(where, `${where} is not an object`);
+      continue;
+    }
+    const { tap_stream_id: id, stream } = entry as CatalogEntry;
+    const named = `${where} (${typeof id === 'string' ? id : stream})`;
+    if (at.length === 2 || at[2] === 'tap_stream_id' || at[2] === 'stream') problems.set(where, `${where} has no "tap_stream_id"`);
     else if (at[2] === 'metadata' && at.length === 3) problems.set(`${where} metadata`, `${named}: "metadata" must be a list of {"breadcrumb", "metadata"}`);
     else if (at[2] === 'metadata') problems.set(`${where} metadata`, `${named}: metadata[${at[3]}] must be {"breadcrumb": [] or ["properties", "<field>"], "metadata": {...}}`);
     else problems.set(`${where} ${e.instancePath}`, `${where}${e.instancePath.slice(`/streams/${i}`.length).replace(/\//g, '.')} ${e.message ?? 'is invalid'}`);
