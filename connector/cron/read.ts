@@ -17,7 +17,7 @@ import { defaultSelections, selectionsFromNames, type RequestedStream } from '..
 import { selectionsFromSingerCatalog, type SingerSelection } from '../protocol/singer/catalog.js';
 import { removeStaleTempFiles } from '../sinks/atomicFile.js';
 import { LockFile } from '../sinks/lockFile.js';
-import { OutputError } from '../sinks/outputError.js';
+import { asOutputError, OutputError } from '../sinks/outputError.js';
 import { RecordFileSink, recordFormat, type OutputFormat } from '../sinks/recordFile.js';
 import { exitNow, onAbruptExit } from '../util/exit.js';
 import { exitCodes } from '../util/exitCodes.js';
@@ -144,9 +144,14 @@ export class CronOutput implements SyncListener {
             await this.state.save(stream, state);
           } catch (err) {
             // A file the state does not cover would be read again into the next run's file: the
-            // rows would arrive twice. Without its state, the kept part is not kept.
-            unlinkSync(sink.path);
-            outcome.records = 0;
+            // rows would arrive twice. Without its state, the kept part is not kept, if it can go.
+            try {
+              unlinkSync(sink.path);
+              outcome.records = 0;
+            } catch {
+              outcome.file = sink.path;
+              outcome.records = sink.markedRecordCount;
+            }
             throw err;
           }
           outcome.file = sink.path;
@@ -169,7 +174,8 @@ export class CronOutput implements SyncListener {
     } catch (err) {
       await sink.discard().catch(() => undefined);
       if (err instanceof OutputError) outcome.unwritable = true;
-      this.log.error(`${stream}: could not keep its file or state after the failure: ${(err as Error).message}; no file is kept for it and the state file is unchanged for it`);
+      const kept = outcome.file ? `${basename(outcome.file)} holds ${outcome.records.toLocaleString('en-US')} records that the state does not cover (the next run reads them again)` : 'no file is kept for it';
+      this.log.error(`${stream}: could not keep its file or state after the failure: ${(err as Error).message}; ${kept} and the state file is unchanged for it`);
     }
     this.board.finish(stream, 'failed', outcome.records);
   }
@@ -298,6 +304,9 @@ async function prepare(options: CronReadOptions, startedAt: Date, log: Logger, s
     const stateFile = resolve(options.stateFile);
     await mkdir(dirname(stateFile), { recursive: true }).catch(() => undefined);
     const lock = await LockFile.acquire(`${stateFile}.lock`).catch((err: Error) => {
+      // A full disk is the machine's trouble (its own message and exit code), not bad input.
+      const output = asOutputError(err, `${stateFile}.lock`);
+      if (output !== err) throw output;
       throw new ConnectorError('config_error', `Cannot lock the state file ${options.stateFile}: ${err.message}. Check that its directory exists and is writable.`);
     });
     if ('heldBy' in lock) {

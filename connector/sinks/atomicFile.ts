@@ -131,7 +131,9 @@ export async function moveNoReplace(from: string, to: string): Promise<void> {
     await rename(from, to);
     return;
   }
-  await unlink(from);
+  // The file is whole under its final name now: a temp name left behind is a second link to the
+  // same bytes, removed by the next run's cleanup, not a reason to call the commit failed.
+  await unlink(from).catch(() => undefined);
 }
 
 /** `dir/.name.<pid>.tmp`: hidden, in the same directory, and naming the process that writes it. */
@@ -144,7 +146,7 @@ const tempName = /^\.(.+)\.(\d+)\.tmp$/;
 /**
  * Removes temporary files that a killed run left behind: those this module names whose writing
  * process is gone. Files of a live process (another run writing into the same directory) stay.
- * Returns the names removed.
+ * Call it before this process writes a temporary file of its own. Returns the names removed.
  */
 export async function removeStaleTempFiles(dir: string, belongs: (finalName: string) => boolean = () => true): Promise<string[]> {
   const removed: string[] = [];
@@ -152,7 +154,9 @@ export async function removeStaleTempFiles(dir: string, belongs: (finalName: str
     const match = tempName.exec(name);
     if (!match || !belongs(match[1]!)) continue;
     const pid = Number(match[2]);
-    if (pid === process.pid || isAlive(pid)) continue;
+    // This process's own pid counts as gone: callers clean up before they write any temporary
+    // file, and in a container every run may get the same pid as the killed one before it.
+    if (pid !== process.pid && isAlive(pid)) continue;
     try {
       await unlink(join(dir, name));
       removed.push(name);

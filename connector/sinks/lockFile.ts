@@ -82,8 +82,9 @@ export class LockFile {
 /** Creates `path` holding `text`, or returns false when it exists. Never leaves it half written. */
 async function createWhole(path: string, text: string): Promise<boolean> {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, text, { flag: 'wx' });
   try {
+    // Inside the try: a disk that fills while this is written must not leave the temp behind.
+    await writeFile(temp, text, { flag: 'wx' });
     await link(temp, path);
     return true;
   } catch (err) {

@@ -42,21 +42,23 @@ function runCleanups(): void {
 const closed = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
 const full: Record<string, string> = { ENOSPC: 'the disk is full (ENOSPC)', EDQUOT: "this user's disk quota is used up (EDQUOT)", EFBIG: 'the file is too large (EFBIG)' };
 
+let watching = false;
+
 /**
  * A reader that closes stdout or stderr (`read ... | head -2`) ends the run quietly, as it ends a
  * Unix tool: exit 141, no message (there is nowhere to print it, or nobody reading), nothing more
- * written. stdout redirected to a full disk is said on stderr, exit 3.
+ * written. Any other failure to write stdout (a full disk, a read-only or failing one) is said on
+ * stderr, exit 3.
  */
-let watching = false;
-
 export function watchStdio(name: string): void {
   if (watching) return;
   watching = true;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    const reason = full[err.code ?? ''];
-    if (reason === undefined || closed.has(err.code ?? '')) exitNow(exitCodes.outputClosed);
+    const code = err.code ?? err.message;
+    if (closed.has(code)) exitNow(exitCodes.outputClosed);
+    const reason = full[code] ?? `writing failed (${code})`;
     try {
-      process.stderr.write(`${name}: cannot write its output (stdout): ${reason}. Free space where stdout goes and run again; its last line may be cut off, and no state after it was written.\n`);
+      process.stderr.write(`${name}: cannot write its output (stdout): ${reason}. Free space where stdout goes, or fix where it points, and run again; its last line may be cut off, and no state after it was written.\n`);
     } catch {
       // stderr is gone too
     }
