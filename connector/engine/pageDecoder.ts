@@ -86,7 +86,7 @@ export class PageDecoder {
     let used = 0;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      const record = shaper.shape(def.transform ? def.transform(row) : row);
+      const record = shaper.shape(def.transform ? def.transform(row, this.warnOnce) : row);
       const repair = shaper.repair(record);
       if (repair !== undefined) {
         if (repair.problem !== undefined) {
@@ -133,6 +133,11 @@ export class PageDecoder {
     }
     return nulled;
   }
+
+  /** For a stream's transform: a warning said once per stream, however many rows show it. */
+  private readonly warnOnce = (what: string, message: string): void => {
+    if (this.firstNote(what)) this.options.log?.warn(message);
+  };
 
   private firstNote(what: string): boolean {
     if (this.noted.has(what)) return false;

@@ -80,8 +80,8 @@ export interface StreamDefinition {
   parents?: ParentBatches;
   /** As a parent: the field naming a row's own parent row in the same stream (child entries). */
   childOfField?: string;
-  /** Fields derived from the Kaltura object before the record is shaped (e.g. metadata XML parsed). */
-  transform?: (row: KalturaRow) => KalturaRow;
+  /** Fields derived from the Kaltura object before the record is shaped (e.g. metadata XML parsed); `warnOnce` reports a kind of problem (`what`) once per stream. */
+  transform?: (row: KalturaRow, warnOnce?: (what: string, message: string) => void) => KalturaRow;
   /**
    * Engine fields (primary key, cursor) that the Kaltura object holds under another name, which
    * `transform` renames for the record: a profile stream's `entryId` is the metadata's `objectId`.

@@ -207,7 +207,7 @@ export function profileStream(profile: MetadataProfile, name: string): ProfileSt
     tieBreakerField: 'createdAt',
     boundary: 'client',
     uncapped: true,
-    transform: columns ? recordMaker(kind, columns) : rawRecordMaker(kind),
+    transform: columns ? recordMaker(name, kind, columns) : rawRecordMaker(kind),
     deletions: 'Kaltura never lists deleted metadata objects, nor those of deleted objects: only a full refresh drops them; incremental syncs keep the last version.',
   };
   if (kind.parents) def.parents = kind.parents;
@@ -228,13 +228,14 @@ function rawRecordMaker(kind: ObjectKind): (row: KalturaRow) => KalturaRow {
  * The record of a metadata object: its XML parsed, each field's values converted to the column's
  * type where nothing is lost. A value that does not convert is passed on as it is, and the
  * shaping of records decides (cast or null, as for any stream). A document that does not parse
- * gives no field values.
+ * gives no field values, and says so once per stream.
  */
-function recordMaker(kind: ObjectKind, columns: Column[]): (row: KalturaRow) => KalturaRow {
-  return (row) => {
+function recordMaker(name: string, kind: ObjectKind, columns: Column[]): NonNullable<StreamDefinition['transform']> {
+  return (row, warnOnce) => {
     const record = fixedValues(kind, row);
     const values = typeof row.xml === 'string' ? parseMetadataXml(row.xml) : undefined;
     if (values) for (const column of columns) record[column.name] = columnValue(column, values[xmlKey(column.field.element)], true);
+    else if (typeof row.xml === 'string') warnOnce?.('malformed xml', `${name}: the metadata XML of ${kind.column} ${String(record[kind.column])} (metadata object ${String(row.id)}) is not well-formed XML; its record was written with every profile field empty. Later such records of ${name} are not logged; the raw xml is in the metadata stream.`);
     return record;
   };
 }

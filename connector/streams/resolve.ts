@@ -19,6 +19,8 @@ export interface ServerStreams {
   profiles: ProfileStream[];
   /** Said once by whoever shows the streams: unreadable XSDs, profiles that could not be listed. */
   warnings: string[];
+  /** Why the profiles could not be listed (the session may not list them): no profile stream can be served. */
+  profilesUnlisted?: string;
 }
 
 export interface UnavailableStream {
@@ -86,8 +88,10 @@ export async function resolveStreams(client: KalturaClient, wanted?: readonly st
   }
   const warnings: string[] = [];
   const made: ProfileStream[] = [];
+  let profilesUnlisted: string | undefined;
   if (profiles === 'forbidden') {
-    warnings.push('metadata profile streams: this session may not call metadata_metadataprofile.list (SERVICE_FORBIDDEN), so the streams of the profiles cannot be offered. Give the token\'s role the metadata profile list permission to read them.');
+    profilesUnlisted = 'this session may not call metadata_metadataprofile.list (SERVICE_FORBIDDEN), so the streams of the profiles cannot be offered. Give the token\'s role the metadata profile list permission to read them';
+    warnings.push(`metadata profile streams: ${profilesUnlisted}.`);
   } else if (profiles !== 'missing') {
     const taken = new Set(fixedStreams.map((s) => s.name));
     for (const profile of profiles.filter(hasProfileStream).sort((a, b) => a.id - b.id)) {
@@ -97,7 +101,7 @@ export async function resolveStreams(client: KalturaClient, wanted?: readonly st
       if (stream.warning) warnings.push(stream.warning);
     }
   }
-  return { available, unavailable, profiles: made, warnings };
+  return profilesUnlisted ? { available, unavailable, profiles: made, warnings, profilesUnlisted } : { available, unavailable, profiles: made, warnings };
 }
 
 /**
@@ -107,7 +111,9 @@ export async function resolveStreams(client: KalturaClient, wanted?: readonly st
  */
 function nameFor(profile: MetadataProfile, taken: Set<string>): string {
   const base = profileStreamBaseName(profile);
-  const name = taken.has(base) ? `${base}_${profile.id}` : base;
+  let name = base;
+  // `<base>_<id>` may itself be another profile's name (a system name `A_12`): add the id again.
+  while (taken.has(name)) name = `${name}_${profile.id}`;
   taken.add(name);
   return name;
 }
@@ -183,10 +189,11 @@ export function describeUnavailable(unavailable: UnavailableStream[]): string {
  * (a field removed from the profile): they stay in the schema, empty, so no table loses a column.
  */
 export function catalogStream(server: ServerStreams, name: string, catalogSchema?: unknown): StreamDefinition | undefined {
-  const offered = server.available.find((s) => s.name === name);
+  // A profile stream is the profile its schema names, whatever stream has that name now: a name can
+  // pass to another profile (renamed, or deleted and made again), whose rows the state does not cover.
   const profileId = profileIdOf(catalogSchema);
-  const renamed = offered ? undefined : profileId !== undefined ? server.profiles.find((p) => p.profile.id === profileId)?.def : undefined;
-  const def = offered ?? (renamed ? { ...renamed, name } : undefined);
+  const byId = profileId !== undefined ? server.profiles.find((p) => p.profile.id === profileId)?.def : undefined;
+  const def = profileId !== undefined ? byId && (byId.name === name ? byId : { ...byId, name }) : server.available.find((s) => s.name === name);
   if (def) return def.schema ? withCatalogColumns(def, catalogSchema) : def;
   const missing = server.unavailable.find((u) => u.name === name);
   const fixed = fixedStreams.find((s) => s.name === name);
@@ -194,22 +201,18 @@ export function catalogStream(server: ServerStreams, name: string, catalogSchema
     const { parents: _parents, ...alone } = fixed;
     return { ...alone, unavailable: `${name} cannot be read: ${missing.reason}. Deselect ${name} (discover no longer offers it on this server), or ask the Kaltura administrator to enable the plugin.` };
   }
-  // A profile stream whose profile is gone (deleted, or no longer of entries, categories or users).
-  if (profileId !== undefined || (name.startsWith('metadata_') && !fixed)) return goneProfileStream(name, profileId, catalogSchema);
-  return undefined;
+  if (profileId === undefined && !(name.startsWith('metadata_') && !fixed)) return undefined;
+  // A profile stream that cannot be served: the profiles could not be listed, or its profile is gone
+  // (deleted, or no longer of entries, categories or users).
+  const which = profileId !== undefined ? `metadata profile ${profileId}, whose stream it is, is not listed any more` : 'no metadata profile of this Kaltura server makes a stream of that name';
+  const reason = server.profilesUnlisted ?? `${which} (the profile was deleted, or its system name changed before the catalog was made). Deselect ${name}, or run discover again for the profile streams there are now`;
+  return unservedProfileStream(name, `${name} cannot be read: ${reason}.`, catalogSchema);
 }
 
-/** A profile stream a catalog names that no profile makes any more: it fails alone, and the others are read. */
-function goneProfileStream(name: string, profileId: number | undefined, catalogSchema: unknown): StreamDefinition {
+/** A profile stream a catalog names that this server cannot serve: it fails alone, and the others are read. */
+function unservedProfileStream(name: string, unavailable: string, catalogSchema: unknown): StreamDefinition {
   const { parents: _parents, transform: _transform, ...metadata } = fixedStreams.find((s) => s.name === 'metadata')!;
-  const which = profileId !== undefined ? `metadata profile ${profileId}, whose stream it is, is not listed any more` : 'no metadata profile of this Kaltura server makes a stream of that name';
-  const def: StreamDefinition = {
-    ...metadata,
-    name,
-    schemaFile: 'the catalog',
-    schema: { type: 'object', properties: {} },
-    unavailable: `${name} cannot be read: ${which} (the profile was deleted, or its system name changed before the catalog was made). Deselect ${name}, or run discover again for the profile streams there are now.`,
-  };
+  const def: StreamDefinition = { ...metadata, name, schemaFile: 'the catalog', schema: { type: 'object', properties: {} }, unavailable };
   return withCatalogColumns(def, catalogSchema);
 }
 

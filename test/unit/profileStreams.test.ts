@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseProfileXsd, UnreadableXsd } from '../../connector/streams/profileXsd.js';
 import { profileStream, profileStreamBaseName, snakeCase } from '../../connector/streams/profileStreams.js';
-import { catalogStream, type ServerStreams } from '../../connector/streams/resolve.js';
+import { catalogStream, resolveStreams, type ServerStreams } from '../../connector/streams/resolve.js';
+import { KalturaApiError } from '../../connector/kaltura/errors.js';
+import type { KalturaClient } from '../../connector/kaltura/client.js';
 import { streams } from '../../connector/streams/index.js';
 import { RecordShaper } from '../../connector/engine/records.js';
 import { createAjv } from '../../connector/util/ajv.js';
@@ -97,4 +99,50 @@ test('a catalog names a profile stream by the id its schema carries: a changed s
   assert.match(caption.unavailable!, /^caption_assets cannot be read: this Kaltura server has no caption plugin/);
   assert.equal(caption.parents, undefined, 'it fails at once, without walking its parents');
   assert.equal(catalogStream(server, 'nonsense'), undefined, 'an unknown name is for the caller to refuse');
+});
+
+/** A client whose profile list answers `profiles` (or refuses it with `code`); every other list is empty. */
+function profileClient(profiles: object[], code?: string): KalturaClient {
+  return {
+    list: async (service: string) => {
+      if (service === 'metadata_metadataprofile' && code) throw new KalturaApiError(code, code, {}, service, 'list');
+      return { objects: service === 'metadata_metadataprofile' ? profiles : [], totalCount: 0 };
+    },
+  } as unknown as KalturaClient;
+}
+
+const oneField = '<xsd:schema xmlns:xsd="x"><xsd:element name="metadata"><xsd:complexType><xsd:sequence><xsd:element name="A" type="textType"/></xsd:sequence></xsd:complexType></xsd:element></xsd:schema>';
+
+test('every profile gets a stream name of its own, even when a name with its id is already another profile\'s', async () => {
+  const server = await resolveStreams(profileClient([10, 11, 12].map((id, i) => ({ id, metadataObjectType: '1', systemName: ['A_12', 'A', 'A'][i], xsd: oneField }))));
+  const names = server.profiles.map((p) => p.def.name);
+  assert.deepEqual(names, ['metadata_a_12', 'metadata_a', 'metadata_a_12_12']);
+  assert.equal(new Set(server.available.map((s) => s.name)).size, server.available.length, 'no two streams share a name');
+});
+
+test('a catalog\'s profile stream is the profile its schema names, never another profile that has its name now', async () => {
+  // Profile 5 made metadata_course_info; it was deleted and profile 9 took its system name.
+  const server = await resolveStreams(profileClient([{ id: 9, metadataObjectType: '1', systemName: 'CourseInfo', xsd: oneField }]));
+  const old = catalogStream(server, 'metadata_course_info', { $comment: 'kaltura metadata profile 5', properties: {} })!;
+  assert.match(old.unavailable!, /metadata profile 5, whose stream it is, is not listed any more/);
+  const current = catalogStream(server, 'metadata_course_info', { $comment: 'kaltura metadata profile 9', properties: {} })!;
+  assert.equal(current.unavailable, undefined);
+  assert.equal(current.source.filter.metadataProfileIdEqual, 9);
+});
+
+test('when the session may not list profiles, a catalog\'s profile stream fails with that reason, not as a deleted profile', async () => {
+  const server = await resolveStreams(profileClient([], 'SERVICE_FORBIDDEN'));
+  const def = catalogStream(server, 'metadata_course_info', { $comment: 'kaltura metadata profile 5', properties: {} })!;
+  assert.match(def.unavailable!, /^metadata_course_info cannot be read: this session may not call metadata_metadataprofile\.list \(SERVICE_FORBIDDEN\)/);
+  assert.doesNotMatch(def.unavailable!, /deleted/);
+});
+
+test('metadata XML that is not well-formed is said once per stream, its record kept with the profile fields empty', () => {
+  const def = profileStream({ id: 4, metadataObjectType: '1', xsd: oneField }, 'metadata_t').def;
+  const warnings: string[] = [];
+  const warnOnce = (_what: string, message: string) => warnings.push(message);
+  const record = def.transform!({ id: 7, objectId: '0_a', metadataProfileVersion: 1, createdAt: 10, updatedAt: 20, xml: '<metadata><A>x</metadata>' }, warnOnce);
+  assert.deepEqual(record, { entryId: '0_a', id: 7, metadataProfileVersion: 1, createdAt: 10, updatedAt: 20 });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /^metadata_t: the metadata XML of entryId 0_a \(metadata object 7\) is not well-formed XML/);
 });
