@@ -1,4 +1,3 @@
-import type { KalturaClient } from '../kaltura/client.js';
 import { ConnectorError } from '../util/errors.js';
 import type { KalturaObject } from './records.js';
 import type { Filter, StreamDefinition } from '../streams/definition.js';
@@ -73,8 +72,6 @@ export class WindowWalk {
 }
 
 export interface KeysetOptions {
-  /** Only the parents' walk needs it (to open its own list of the parents). */
-  client?: KalturaClient;
   def: StreamDefinition;
   source: ListPort;
   pageSize: number;
@@ -160,13 +157,20 @@ async function* keysetPages(opts: KeysetOptions, window: WindowWalk): AsyncGener
       yield page;
       return;
     }
-    const earliest = cursorOf(def, rows[0]!);
-    const last = cursorOf(def, rows[rows.length - 1]!);
-    if (lower !== undefined && earliest < lower) {
-      throw new ConnectorError('system_error', `${nameOf(opts)}: Kaltura returned rows out of ${cursor} order (${earliest} after ${lower}); the read stopped rather than risk missing rows.`);
+    // Kaltura drops an orderBy it does not know without a word: rows out of order would mean rows
+    // below the next bound were never on a page. Without idNotIn, the rows of the lower second
+    // already handed on come back.
+    const fresh: KalturaObject[] = [];
+    let previous = lower ?? Number.NEGATIVE_INFINITY;
+    for (const row of rows) {
+      const at = cursorOf(def, row);
+      if (at < previous) {
+        throw new ConnectorError('system_error', `${nameOf(opts)}: Kaltura returned rows out of ${cursor} order (${at} after ${previous}); the read stopped rather than risk missing rows.`);
+      }
+      previous = at;
+      if (!(at === lower && seenAtLower.has(rowKey(def, row)))) fresh.push(row);
     }
-    // Without idNotIn the rows of the lower second already handed on come back.
-    const fresh = rows.filter((row) => !(seenAtLower.has(rowKey(def, row)) && cursorOf(def, row) === lower));
+    const last = previous;
     if (last !== lower) seenAtLower = new Set();
     for (let i = rows.length - 1; i >= 0 && cursorOf(def, rows[i]!) === last; i--) seenAtLower.add(rowKey(def, rows[i]!));
     window.position = last;
@@ -240,7 +244,7 @@ async function* readRestByOffset(opts: KeysetOptions, window: WindowWalk, filter
   let claim = start;
   let whole = true;
   const complete = yield* countedPasses(opts, `${def.cursorField} ${start} to ${window.to}`, set, { onChange: 'stop' }, async function* (pass) {
-    const pages = () => (set.complete || set.changes > 0 ? 0 : set.counted === undefined ? estimate : Math.min(Math.ceil(set.counted / pageSize), Math.floor(listingCap / pageSize)));
+    const pages = () => (set.complete || set.changes > 0 ? 0 : set.counted === undefined ? estimate : Math.min(Math.ceil(set.counted / pageSize), Math.ceil(listingCap / pageSize)));
     for await (const answer of fetchPagesInOrder(opts, filter, 1, pages)) {
       const keys = answer.objects.map((row) => rowKey(def, row));
       if (pass > 1 || keys.some((key) => set.returned.has(key))) whole = false;
@@ -273,7 +277,7 @@ async function* readRestByOffset(opts: KeysetOptions, window: WindowWalk, filter
  * rows one `updatedAt`). That second is read by itself and paged by offset, several pages at once.
  * A list with the cap orders it by the tie-breaker field and, when it holds the cap or more, cuts
  * it along that field into windows of fewer than 10,000 rows (see `readTieWindow`); a database
- * list without the cap pages it in `crowdedSecondOrder` (default: its own primary-key order). With
+ * list without the cap pages it in its own order. With
  * server exclusion, up to 500 of the rows already yielded are left out by `idNotIn`, so few of them
  * are fetched again; the rest are skipped by key (the set is bounded by the rows of one second).
  */
@@ -315,13 +319,12 @@ interface PagesRead {
   pages: number;
   returned: Set<string>;
   lowest?: number;
-  highest?: number;
 }
 
-/** A window's filter: for a database list without the cap, the whole second in its `crowdedSecondOrder`. */
+/** A window's filter: for a database list without the cap, the whole second in the list's own order. */
 function tieFilter(crowd: Crowd, bounds: TieBounds): Filter {
   const { def } = crowd.opts;
-  if (def.uncapped) return def.crowdedSecondOrder ? { ...crowd.base, orderBy: def.crowdedSecondOrder } : { ...crowd.base };
+  if (def.uncapped) return { ...crowd.base };
   const field = def.tieBreakerField;
   const filter: Filter = { ...crowd.base, orderBy: `+${field}` };
   setLowerBound(filter, `${field}GreaterThanOrEqual`, bounds.from);
@@ -339,10 +342,7 @@ async function* readNextPage(crowd: Crowd, bounds: TieBounds, read: PagesRead): 
   const answer = await opts.source.list(tieFilter(crowd, bounds), { pageSize: opts.pageSize, pageIndex: read.pages + 1 }, opts.signal);
   read.pages += 1;
   const objects = answer.objects;
-  if (objects.length > 0 && !opts.def.uncapped) {
-    read.lowest ??= cursorOf(opts.def, objects[0]!, field);
-    read.highest = cursorOf(opts.def, objects[objects.length - 1]!, field);
-  }
+  if (objects.length > 0 && !opts.def.uncapped) read.lowest ??= cursorOf(opts.def, objects[0]!, field);
   for (const row of objects) read.returned.add(rowKey(opts.def, row));
   const rows = freshRows(crowd, answer);
   if (rows.length > 0) yield { rows, checkpoint: crowd.second };
@@ -368,8 +368,7 @@ function freshRows(crowd: Crowd, answer: ListAnswer): KalturaObject[] {
  * window's first pages when they were read already. Under the cap the window is paged by offset;
  * at or over it, it is cut in two. The cut is placed below the second itself, as a creation time
  * never comes after an update; the upper half stays open, so a row that breaks that rule is still
- * read. The lower half is a prefix of the window in its order, so when every row read so far lies
- * in it, those are its own first pages too, and its next page counts it.
+ * read. The lower half is counted and paged by its own requests.
  */
 async function* readTieWindow(crowd: Crowd, bounds: TieBounds, count: number, read?: PagesRead): AsyncGenerator<Page> {
   const { def } = crowd.opts;
@@ -387,8 +386,10 @@ async function* readTieWindow(crowd: Crowd, bounds: TieBounds, count: number, re
   }
   const mid = Math.floor((lowest + highest) / 2);
   const lower: TieBounds = { from: bounds.from, to: mid };
-  const shared = read && read.pages > 0 && read.highest !== undefined && read.highest <= mid;
-  const lowerRead: PagesRead = shared ? { ...read, returned: new Set(read.returned) } : { pages: 0, returned: new Set() };
+  // The lower half is paged from its own first page: the pages read so far were answered under the
+  // whole window's count, and a row that left the second since would let their keys make up for a
+  // row the shifted offsets skip. Rows already handed on are not handed on again (`crowd.seen`).
+  const lowerRead: PagesRead = { pages: 0, returned: new Set() };
   const counting = yield* readNextPage(crowd, lower, lowerRead);
   yield* readTieWindow(crowd, lower, counting.totalCount, lowerRead);
   yield* readTieWindow(crowd, { from: mid + 1, to: bounds.to }, count - counting.totalCount);
@@ -405,7 +406,8 @@ async function* readTieWindowByOffset(crowd: Crowd, bounds: TieBounds, counted: 
   // Without pages of its own, the window's count is its parent's less its sibling's, an estimate
   // until its first answer counts it.
   const set = read ? new CountedSet<string>(counted, read.returned) : new CountedSet<string>();
-  const reach = def.uncapped ? Number.POSITIVE_INFINITY : Math.floor(listingCap / pageSize);
+  // Kaltura refuses a page that starts at row 10,000 or later, and cuts one that straddles it.
+  const reach = def.uncapped ? Number.POSITIVE_INFINITY : Math.ceil(listingCap / pageSize);
   yield* countedPasses(crowd.opts, `${def.cursorField} ${crowd.second}`, set, { onChange: 'recount' }, async function* (pass) {
     const pages = () => (set.complete ? 0 : Math.min(Math.ceil((set.counted ?? counted) / pageSize), reach));
     for await (const answer of fetchPagesInOrder(crowd.opts, filter, pass === 1 && read ? read.pages + 1 : 1, pages)) {

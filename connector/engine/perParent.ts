@@ -87,7 +87,7 @@ export function parentFeed(parentDef: StreamDefinition, reading: Pick<KeysetOpti
   const idField = parentDef.primaryKey[0]![0]!;
   return new ParentFeed(async function* (signal) {
     const source = new SourceSelector(reading.client, parentDef, reading.log, new PageDecoder(parentDef, { records: false }));
-    const options = { client: reading.client, pageSize: reading.pageSize, log: reading.log, def: parentDef, source, readers: Math.max(1, reading.readers ?? 1), signal, label };
+    const options = { pageSize: reading.pageSize, log: reading.log, def: parentDef, source, readers: Math.max(1, reading.readers ?? 1), signal, label };
     yield* readWindows(options, [{ from: undefined, to }]);
     yield* readKeyset(options, { from: to + 1, to: openEnd });
   }, idField, parentDef.childOfField, readers.length);

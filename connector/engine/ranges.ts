@@ -69,10 +69,4 @@ export class RangeSet {
     for (const r of this.ranges) out.add(Math.max(r.from, from), Math.min(r.to, to));
     return out;
   }
-
-  equals(other: RangeSet): boolean {
-    const a = this.ranges;
-    const b = other.ranges;
-    return a.length === b.length && a.every((r, i) => r.from === b[i]!.from && r.to === b[i]!.to);
-  }
 }

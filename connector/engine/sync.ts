@@ -96,8 +96,6 @@ export interface StreamReading {
   /** Each row's record (default: the one PageDecoder attached to it). */
   encode?: (row: KalturaObject) => EncodedRecord;
   describe?: (err: unknown) => ConnectorError;
-  /** For the windowed reader's options; only the parents' walk uses it. */
-  client?: KalturaClient;
 }
 
 /** Throws a ConnectorError, before any stream starts, when the whole run is refused (RunRefusedError: a session that would see part of the account); stream failures are in the result. */
@@ -131,7 +129,7 @@ export async function runSync(client: KalturaClient, listener: SyncListener, log
     plan.map(async (stream) => {
       const parents = stream.def.parents ? feeds.get(stream.def.parents.of)?.ticket() : undefined;
       const source = new SourceSelector(client, stream.def, (m) => log.info(m), new PageDecoder(stream.def, { records: true, fields: stream.fields, log }));
-      const count = await syncStream({ source, parents, describe, client }, listener, log, settings, stream, readEnd);
+      const count = await syncStream({ source, parents, describe }, listener, log, settings, stream, readEnd);
       result.counts[stream.def.name] = count.records;
       if (!count.ok) result.failed.push(stream.def.name);
     }),
@@ -203,7 +201,7 @@ async function syncStream(reading: StreamReading, listener: SyncListener, log: L
     // A stream this server cannot serve (a missing plugin) that a catalog selects fails alone, at once.
     if (def.unavailable) throw new ConnectorError('config_error', def.unavailable);
     if (from === undefined || from <= to) {
-      const options = { client: reading.client, def, source: reading.source, pageSize: settings.pageSize, readers: settings.readers, log: (m: string) => log.info(m) };
+      const options = { def, source: reading.source, pageSize: settings.pageSize, readers: settings.readers, log: (m: string) => log.info(m) };
       // Per-parent reads cover the whole range: a batch per slice between saved slices would cost more than it saves.
       const pages = pagesOf(options, def, incremental && !def.parents ? done.plan() : [range], parents);
       for await (const page of pages) {

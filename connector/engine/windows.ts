@@ -39,8 +39,6 @@ interface Slot {
   lentFromCount?: boolean;
   /** The reader has produced its last page. */
   exhausted: boolean;
-  /** The consumer has taken its last page. */
-  finished: boolean;
 }
 
 type Item = { slot: Slot; page: Page } | { slot: Slot; end: true };
@@ -147,7 +145,7 @@ export async function* readWindows(options: WindowedOptions, ranges: CursorRange
       const estimate = Math.floor((bestRemaining * (upper - mid)) / (upper - lower + 1));
       const lentFromCount = w.totalCount !== undefined;
       const { upper: cutOff } = w.cut(mid);
-      const child: Slot = { walk: new WindowWalk(cutOff), parent: best, estimate, lentFromCount, exhausted: false, finished: false };
+      const child: Slot = { walk: new WindowWalk(cutOff), parent: best, estimate, lentFromCount, exhausted: false };
       if (lentFromCount) {
         w.totalCount! -= estimate;
         w.pendingCuts += 1;
@@ -160,7 +158,7 @@ export async function* readWindows(options: WindowedOptions, ranges: CursorRange
   };
 
   // Every range is a window from the start; those past the readers allowed wait for a free one.
-  const roots: Slot[] = ranges.map((r) => ({ walk: new WindowWalk(r), estimate: 0, exhausted: false, finished: false }));
+  const roots: Slot[] = ranges.map((r) => ({ walk: new WindowWalk(r), estimate: 0, exhausted: false }));
   slots.push(...roots);
   for (const root of roots) start(root);
   let first = true;
@@ -168,7 +166,6 @@ export async function* readWindows(options: WindowedOptions, ranges: CursorRange
     const { slot } = item;
     const from = slot.walk.from;
     if ('end' in item) {
-      slot.finished = true;
       yield { rows: [], finished: { from, below: slot.walk.to + 1 } };
       continue;
     }

@@ -56,8 +56,8 @@ export interface StreamDefinition {
   cursorField: string;
   /**
    * Second unix-seconds field used to order and cut a second that holds too many rows to page
-   * through, in lists with the 10,000-row cap; an `uncapped` list pages such a second in
-   * `crowdedSecondOrder` instead and never reads this field.
+   * through, in lists with the 10,000-row cap; an `uncapped` list pages such a second in its own
+   * order instead and never reads this field.
    */
   tieBreakerField: string;
   /**
@@ -72,8 +72,6 @@ export interface StreamDefinition {
    * key, and a second that fills a page is read on its own by offset).
    */
   boundary?: 'idNotIn' | 'client';
-  /** `orderBy` of the offset pages of a crowded second of an `uncapped` list; none = the list's own (primary key) order. */
-  crowdedSecondOrder?: string;
   /** A database list: no 10,000-row cap on offsets. */
   uncapped?: boolean;
   /** Read by batches of parent ids (see ParentBatches). */

@@ -35,7 +35,7 @@ function reader(onList: Hook = () => {}, width = 1) {
     onList(filter, pager);
     return list(filter, pager, signal);
   };
-  const opts: KeysetOptions = { client, def: media, source, pageSize: 500, readers: 4, width: () => width, log: (m) => log.push(m) };
+  const opts: KeysetOptions = { def: media, source, pageSize: 500, readers: 4, width: () => width, log: (m) => log.push(m) };
   return { opts, log, calls };
 }
 
