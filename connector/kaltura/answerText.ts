@@ -12,6 +12,11 @@ export function answerText(body: Buffer, ks: string | undefined): string {
 
 const excerptLength = 80;
 
+/** Whether (trimmed) text is an HTML page: a portal, a proxy's error or login page. */
+export function isHtml(trimmed: string): boolean {
+  return /^(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i.test(trimmed);
+}
+
 /**
  * The start of an answer that is not Kaltura's, as a person would recognise it: an HTML page's
  * title (or its first words), or the first characters of anything else, on one line, with every
@@ -19,7 +24,7 @@ const excerptLength = 80;
  */
 export function answerExcerpt(text: string): string {
   const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1];
-  const html = /^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*<(!doctype|html|head|body)[\s>]/i.test(text);
+  const html = isHtml(text.trimStart());
   const visible = title ?? (html ? text.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ') : text);
   // Redacted before it is cut, so that no part of a secret survives at the cut.
   const line = secrets.redact(visible.replace(/\s+/g, ' ').trim());

@@ -277,7 +277,7 @@ export function isTransientCode(code: string): boolean {
  */
 export function refusedService(err: unknown): string | undefined {
   if (!(err instanceof KalturaApiError) || actionOf(err) !== 'fallback') return undefined;
-  return (err.args.SERVICE ?? `${err.service}->${err.action}`).toLowerCase();
+  return serviceAction(err).toLowerCase();
 }
 
 /** The log form of a Kaltura error: code and message, except the session that INVALID_KS quotes. */

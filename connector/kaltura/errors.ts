@@ -46,9 +46,6 @@ export class KalturaApiError extends Error {
   ) {
     super(message);
   }
-  get serviceAction(): string {
-    return `${this.service}.${this.action}`;
-  }
   /** The code, when it is one the error table knows. */
   get knownCode(): KalturaCode | undefined {
     return isKnownCode(this.code) ? this.code : undefined;

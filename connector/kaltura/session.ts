@@ -1,5 +1,5 @@
 import type { KalturaTransport } from './transport.js';
-import { KalturaApiError } from './errors.js';
+import { hasCode } from './errors.js';
 import { ConnectorError, RunRefusedError } from '../util/errors.js';
 import { describeFailure, looksUpperCased, upperCasedTokenMessage, type FailureContext } from './errorTable.js';
 import { appTokenHash, hashTypes, type HashType } from './hash.js';
@@ -30,11 +30,6 @@ export interface SessionInfo {
   serverTime?: number;
 }
 
-/**
- * How long a session lives, in seconds, on Kaltura's own clock: its expiry less the server time of
- * the answer that issued it. Only when the answer had no Date header does this machine's clock
- * (`localNow`, unix seconds) stand in for it, and then a skewed clock shows.
- */
 /** Privileges as Kaltura writes them: `name:value` pairs joined by commas. */
 export function parsePrivileges(privileges: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -59,6 +54,11 @@ export function narrowSessionReason(info: SessionInfo): string | undefined {
   return `The token was created with sessionType USER (0) and without list:*; this session sees only ${user}. Create the token with sessionType ADMIN (2), or add list:* to its sessionPrivileges. Nothing was read: Kaltura gives no error for the entries such a session cannot see, so a read would look complete while missing every other user's entries.`;
 }
 
+/**
+ * How long a session lives, in seconds, on Kaltura's own clock: its expiry less the server time of
+ * the answer that issued it. Only when the answer had no Date header does this machine's clock
+ * (`localNow`, unix seconds) stand in for it, and then a skewed clock shows.
+ */
 export function sessionLifetime(info: SessionInfo, localNow: number): number {
   // The Date header is truncated to the second: the server was on average half a second later.
   return Math.max(0, info.serverTime !== undefined ? info.expiry - info.serverTime - 0.5 : info.expiry - localNow);
@@ -162,7 +162,7 @@ export class AppTokenSession {
     try {
       return await this.tryHash(widgetKs, configured);
     } catch (err) {
-      if (!(err instanceof KalturaApiError && err.code === 'INVALID_APP_TOKEN_HASH')) {
+      if (!hasCode(err, 'INVALID_APP_TOKEN_HASH')) {
         throw describeFailure(err, { ...this.failureContext, service: 'apptoken', action: 'startSession' });
       }
     }
@@ -176,7 +176,7 @@ export class AppTokenSession {
       try {
         info = await this.tryHash(widgetKs, candidate);
       } catch (err) {
-        if (err instanceof KalturaApiError && err.code === 'INVALID_APP_TOKEN_HASH') continue;
+        if (hasCode(err, 'INVALID_APP_TOKEN_HASH')) continue;
         throw describeFailure(err, { ...this.failureContext, service: 'apptoken', action: 'startSession' });
       }
       if (this.credentials.hashType) {
@@ -186,7 +186,6 @@ export class AppTokenSession {
           'apptoken.startSession answered INVALID_APP_TOKEN_HASH for the configured hash type',
         );
       }
-      secrets.add(info.ks);
       this.detectedHashType = candidate;
       this.log.warn(`App token "${this.credentials.appTokenId}" uses ${candidate}, not Kaltura's default SHA1. Set hash_type to ${candidate} in the config to skip this detection.`);
       return info;

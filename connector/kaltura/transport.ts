@@ -7,7 +7,8 @@ import { actionOf, describeFailure, isRetried, statusAction, type FailureContext
 import { AdaptiveLimiter } from './limiter.js';
 import type { Logger } from '../util/logger.js';
 import { packageInfo } from '../util/paths.js';
-import { answerExcerpt, answerText } from './answerText.js';
+import { answerExcerpt, answerText, isHtml } from './answerText.js';
+import { secrets } from '../util/redact.js';
 
 export interface TransportOptions {
   serviceUrl: string;
@@ -308,7 +309,8 @@ function header(value: string | string[] | undefined): string | undefined {
 
 function sketch(status: number, contentType: string | undefined, text: string): AnswerSketch {
   const type = contentType?.split(';')[0]?.trim();
-  const excerpt = answerExcerpt(text.slice(0, 65_536));
+  // Redacted before the cut: a secret that straddles it would otherwise survive in part.
+  const excerpt = answerExcerpt(secrets.redact(text).slice(0, 65_536));
   return { status, ...(type ? { contentType: type } : {}), ...(excerpt ? { excerpt } : {}) };
 }
 
@@ -322,10 +324,6 @@ function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<vo
 /** Kaltura's own XML answers (format other than 1): `<?xml ...?><xml><result>...`. */
 function isKalturaXml(trimmed: string): boolean {
   return /^(<\?xml[^>]*\?>\s*)?<xml[\s>]/i.test(trimmed);
-}
-
-function isHtml(trimmed: string): boolean {
-  return /^(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i.test(trimmed);
 }
 
 /**

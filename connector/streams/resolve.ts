@@ -1,5 +1,5 @@
 import type { KalturaClient } from '../kaltura/client.js';
-import { KalturaApiError } from '../kaltura/errors.js';
+import { hasCode } from '../kaltura/errors.js';
 import type { FailureContext } from '../kaltura/errorTable.js';
 import { ConnectorError } from '../util/errors.js';
 import type { StreamDefinition } from './definition.js';
@@ -143,8 +143,8 @@ async function listProfiles(client: KalturaClient): Promise<MetadataProfile[] | 
     }
     throw new ConnectorError('system_error', `Kaltura listed more than ${maxProfilePages * profilePage} metadata profiles; the connector stops rather than offer only some of their streams.`);
   } catch (err) {
-    if (err instanceof KalturaApiError && err.code === 'SERVICE_DOES_NOT_EXISTS') return 'missing';
-    if (err instanceof KalturaApiError && err.code === 'SERVICE_FORBIDDEN') return 'forbidden';
+    if (hasCode(err, 'SERVICE_DOES_NOT_EXISTS')) return 'missing';
+    if (hasCode(err, 'SERVICE_FORBIDDEN')) return 'forbidden';
     throw err;
   }
 }
@@ -158,7 +158,7 @@ async function pluginPresent(client: KalturaClient, service: string, filter: Rec
   try {
     await client.list(service, { filter, pager: { objectType: 'KalturaFilterPager', pageSize: 1, pageIndex: 1 } });
   } catch (err) {
-    if (err instanceof KalturaApiError && err.code === 'SERVICE_DOES_NOT_EXISTS') return false;
+    if (hasCode(err, 'SERVICE_DOES_NOT_EXISTS')) return false;
   }
   return true;
 }

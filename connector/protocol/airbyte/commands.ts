@@ -3,7 +3,7 @@ import { planSync, runSync, settingsOf, type SyncListener } from '../../engine/s
 import { probeStream } from '../../engine/probe.js';
 import type { StreamState } from '../../engine/state.js';
 import { createKalturaClient } from '../../kaltura/index.js';
-import { KalturaApiError } from '../../kaltura/errors.js';
+import { hasCode } from '../../kaltura/errors.js';
 import { RunRefusedError, type ConnectorError } from '../../util/errors.js';
 import { describeFailure } from '../../kaltura/errorTable.js';
 import { diagnoseSession } from '../../kaltura/diagnosis.js';
@@ -105,7 +105,7 @@ export async function check(out: AirbyteOutput, configPath: string): Promise<num
     } catch (err) {
       const line = `${def.name}: ${describeFailure(err, client.session.failureContext).message}`;
       // A role without one stream's permission can still sync the others: say which it lacks.
-      if (err instanceof KalturaApiError && err.code === 'SERVICE_FORBIDDEN') forbidden.push(line);
+      if (hasCode(err, 'SERVICE_FORBIDDEN')) forbidden.push(line);
       else unreadable.push(line);
     }
   }
