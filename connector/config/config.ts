@@ -4,7 +4,7 @@ import { createAjv, describeAjvErrors } from '../util/ajv.js';
 import { readPackageJson } from '../util/paths.js';
 import { readJsonFile } from '../util/files.js';
 import { ConnectorError } from '../util/errors.js';
-import { secrets, withoutUrlCredentials } from '../util/redact.js';
+import { secrets } from '../util/redact.js';
 import { isObject } from '../util/json.js';
 import type { HashType } from '../kaltura/hash.js';
 
@@ -51,7 +51,7 @@ export function parseConfig(input: unknown, now = Date.now()): Config {
 function registerSecrets(raw: Record<string, unknown>): void {
   if (typeof raw.app_token === 'string') secrets.add(raw.app_token);
   if (typeof raw.service_url !== 'string') return;
-  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(raw.service_url.trim())?.[1];
+  const userinfo = userInfoOf(raw.service_url);
   if (userinfo === undefined) return;
   const password = userinfo.slice(userinfo.indexOf(':') + 1);
   secrets.add(password);
@@ -85,7 +85,8 @@ function friendlySchemaProblems(errors: ErrorObject[], raw: unknown): string[] {
 
 function serviceUrlProblem(value: unknown): string {
   if (typeof value === 'string' && hasUserInfo(value)) return credentialsProblem;
-  const shown = withoutUrlCredentials(JSON.stringify(value));
+  // Past hasUserInfo: no credentials left to hide.
+  const shown = JSON.stringify(value);
   const fix = 'use the API host of your Kaltura account, such as https://www.kaltura.com';
   let url: URL | undefined;
   try {
@@ -103,9 +104,13 @@ function serviceUrlProblem(value: unknown): string {
 const credentialsProblem =
   'service_url: holds a user name or password (the "user:password@" before the host), which Kaltura never uses and the connector will not send: remove it and give only the host, such as https://www.kaltura.com (the app token is the credential)';
 
-/** Whether a URL carries user info (`user:password@host`), whether or not it parses as a URL. */
+/** A URL's user info (`user:password` of `user:password@host`), whether or not it parses as a URL. */
+function userInfoOf(value: string): string | undefined {
+  return /^\s*[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(value)?.[1];
+}
+
 function hasUserInfo(value: string): boolean {
-  return /^\s*[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(value);
+  return userInfoOf(value) !== undefined;
 }
 
 const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -116,7 +121,7 @@ function checkServiceUrl(config: Config): string[] {
   try {
     url = new URL(config.service_url);
   } catch {
-    return [`service_url: ${withoutUrlCredentials(JSON.stringify(config.service_url))} is not a URL; use the API host, such as https://www.kaltura.com`];
+    return [`service_url: ${JSON.stringify(config.service_url)} is not a URL; use the API host, such as https://www.kaltura.com`];
   }
   const loopback = loopbackHosts.has(url.hostname) || url.hostname.startsWith('127.');
   if (url.protocol === 'http:' && !loopback && !config.allow_insecure_http) {
