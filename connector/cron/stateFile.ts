@@ -48,12 +48,12 @@ export async function loadCronState(path: string): Promise<{ state: CronState; e
 const validateStateFile = createAjv().compile<CronState>(readPackageJson('connector/cron/schemas/state-file.schema.json') as object);
 
 /** Whether a parsed value is a state file of this shape (by its schema). */
-export function isCronState(value: unknown): value is CronState {
+function isCronState(value: unknown): value is CronState {
   return validateStateFile(value);
 }
 
 /** What is wrong with a state file, by its schema, one phrase per problem, in the order a reader checks. */
-export function describeProblems(value: unknown): string[] {
+function describeProblems(value: unknown): string[] {
   if (validateStateFile(value)) return [];
   const v: Record<string, unknown> = isObject(value) ? value : {};
   const phrases = new Map<string, string>();

@@ -22,7 +22,7 @@ export interface Page {
 }
 
 /** A range of the cursor handed to one reader. It never changes: a cut makes two new windows. */
-export interface KeysetWindow {
+interface KeysetWindow {
   /** Inclusive lower bound (unix seconds); undefined reads from the beginning. */
   readonly from?: number;
   /** Inclusive upper bound; never past the moment the read started, so the read ends. */
@@ -96,7 +96,7 @@ export interface KeysetOptions {
  */
 export type Exclusion = 'server' | 'client';
 
-export function exclusionOf(def: StreamDefinition): Exclusion {
+function exclusionOf(def: StreamDefinition): Exclusion {
   return def.boundary === 'client' ? 'client' : 'server';
 }
 
@@ -425,7 +425,7 @@ async function* readTieWindowByOffset(crowd: Crowd, bounds: TieBounds, counted: 
  * stands, and once there are as many keys as the count, every row has been returned, whatever
  * order each answer gave the rows that tie. An answer of another count starts the keys over.
  */
-export class CountedSet<K> {
+class CountedSet<K> {
   returned: Set<K>;
   /** Times an answer gave another count than the one before: rows left the set while it was read. */
   changes = 0;
@@ -476,7 +476,7 @@ const maxPasses = 25;
  * `where` names the rows in messages, e.g. `updatedAt 1732237921`. Returns whether every row
  * counted was returned.
  */
-export async function* countedPasses<K>(
+async function* countedPasses<K>(
   opts: KeysetOptions,
   where: string,
   set: CountedSet<K>,

@@ -29,7 +29,7 @@ export type KalturaCode = (typeof kalturaCodes)[number];
 
 const known = new Set<string>(kalturaCodes);
 
-export function isKnownCode(code: string): code is KalturaCode {
+function isKnownCode(code: string): code is KalturaCode {
   return known.has(code);
 }
 

@@ -26,9 +26,9 @@ export interface TransportOptions {
 }
 
 /** max_retry_seconds when neither the config nor the environment sets it. */
-export const defaultMaxRetryTimeMs = 180_000;
+const defaultMaxRetryTimeMs = 180_000;
 /** The longest wait for a host's first answer before the run gives up on it as unreachable. */
-export const maxUnreachableMs = 90_000;
+const maxUnreachableMs = 90_000;
 /** A retry sent when the budget is nearly spent still gets this long to be answered. */
 const minAttemptMs = 1_000;
 

@@ -116,7 +116,7 @@ export class AtomicFile {
  * checking that `to` is free: two runs would have to pick the same name in the same instant, which
  * their run ids rule out.
  */
-export async function moveNoReplace(from: string, to: string): Promise<void> {
+async function moveNoReplace(from: string, to: string): Promise<void> {
   try {
     await link(from, to);
   } catch (err) {

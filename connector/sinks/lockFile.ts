@@ -129,7 +129,7 @@ async function breakStale(path: string, stale: string, mine: string): Promise<vo
 }
 
 /** Whether the holder a lock names is running; `who` says who it is, for the refusal. */
-export function judge(text: string, mtimeMs: number): { live: boolean; pid?: number; who: string } {
+function judge(text: string, mtimeMs: number): { live: boolean; pid?: number; who: string } {
   const legacy = /^\s*(\d+)\s*$/.exec(text);
   if (legacy) {
     // Written by an earlier version: a bare pid. PID 1 (init, or a container's first process) is

@@ -44,7 +44,7 @@ const objectKinds: Record<string, ObjectKind> = {
  * What a profile stream's schema says in `$comment` (a keyword validators ignore): the profile's
  * id travels with the schema into Airbyte's and Singer's catalogs, and back into a read.
  */
-export function profileComment(id: number): string {
+function profileComment(id: number): string {
   return `kaltura metadata profile ${id}`;
 }
 

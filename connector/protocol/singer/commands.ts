@@ -185,7 +185,7 @@ export function about(format: 'json' | 'text'): string {
  * input: a login refused or a server out of reach ends the run as a failed read (exit 1), as it
  * would have failed every stream; a catalog that does not fit the server is still bad input (2).
  */
-export async function serverStreamsOrExit(client: KalturaClient, log: Logger, use: (server: ServerStreams) => Promise<void>, wanted?: readonly string[]): Promise<number> {
+async function serverStreamsOrExit(client: KalturaClient, log: Logger, use: (server: ServerStreams) => Promise<void>, wanted?: readonly string[]): Promise<number> {
   let server: ServerStreams;
   try {
     server = await resolveStreams(client, wanted);
