@@ -6,7 +6,7 @@ import { ConnectorError } from '../util/errors.js';
 import { parseJsonText } from '../util/files.js';
 import { excerpt, isObject } from '../util/json.js';
 import { readPackageJson } from '../util/paths.js';
-import { isoSeconds } from '../engine/records.js';
+import { isoSeconds } from '../engine/isoSeconds.js';
 import type { StreamState } from '../engine/state.js';
 import { tempPathFor, writeFileAtomic } from '../sinks/atomicFile.js';
 import type { CronStateFile } from '../generated/cron.js';

@@ -5,8 +5,6 @@ import type { KalturaRow, StreamDefinition } from '../streams/definition.js';
 import { isoSeconds } from './isoSeconds.js';
 import { allowsNull, castValue, declaredTypes } from './cast.js';
 
-export { isoSeconds };
-
 export type JsonSchema = { properties: Record<string, { format?: string; type?: unknown }> } & Record<string, unknown>;
 /** The engine's name for a Kaltura object before it is shaped (one type: streams/definition.ts's). */
 export type KalturaObject = KalturaRow;

@@ -1,6 +1,6 @@
 import { ConnectorError } from '../util/errors.js';
 import type { StreamDefinition } from '../streams/definition.js';
-import { isoSeconds } from './records.js';
+import { isoSeconds } from './isoSeconds.js';
 import { RangeSet } from './ranges.js';
 
 export const stateVersion = 2;

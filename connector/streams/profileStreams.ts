@@ -1,4 +1,4 @@
-import { isoSeconds } from '../engine/records.js';
+import { isoSeconds } from '../engine/isoSeconds.js';
 import type { KalturaRow, StreamDefinition } from './definition.js';
 import { categories } from './categories.js';
 import { entryParents } from './parents.js';

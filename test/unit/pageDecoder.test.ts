@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PageDecoder, recordOf, type DecodedPage } from '../../connector/engine/pageDecoder.js';
-import { isoSeconds, streamSchema } from '../../connector/engine/records.js';
+import { streamSchema } from '../../connector/engine/records.js';
+import { isoSeconds } from '../../connector/engine/isoSeconds.js';
 import { media } from '../../connector/streams/media.js';
 import { categoryEntries } from '../../connector/streams/categoryEntries.js';
 import { framed } from '../../connector/sinks/framed.js';
